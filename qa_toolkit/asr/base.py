@@ -1,0 +1,96 @@
+"""The protocol every ASR engine follows, and the records it returns.
+
+An engine holds one loaded model. ``transcribe`` takes 16 kHz mono float32
+samples and returns finished segments (never a lazy generator), so the caller
+decides what runs when, and progress is reported through a callback.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+import numpy.typing as npt
+
+from qa_toolkit.types import Word
+
+SAMPLE_RATE_HZ = 16_000
+
+# progress(step, completed, total): completed and total in seconds of audio.
+Progress = Callable[[str, float, float], None]
+Samples = npt.NDArray[np.float32]
+
+
+@dataclass(frozen=True, slots=True)
+class AsrOptions:
+    """Options that change what an engine outputs (part of a transcript's identity).
+
+    Attributes:
+        language: ``"en"``, ``"zh"``… or ``None`` to detect it.
+        vad: drop non-speech before decoding; Whisper invents text over silence
+            and hold music without it.
+        word_timestamps: return per-word timing.
+        hotwords: domain vocabulary (product and company names) to bias decoding.
+        beam_size: beam width; 5 is Whisper's own default.
+    """
+
+    language: str | None = None
+    vad: bool = True
+    word_timestamps: bool = True
+    hotwords: tuple[str, ...] = ()
+    beam_size: int = 5
+
+    def prompt(self) -> str | None:
+        """The hot words as a decoder prompt, or ``None`` when there are none."""
+        if not self.hotwords:
+            return None
+        sep = "、" if self.language == "zh" else ", "
+        return sep.join(self.hotwords)
+
+
+@dataclass(frozen=True, slots=True)
+class AsrSegment:
+    """One decoded segment; ``confidence`` is exp(mean token log-probability)."""
+
+    start_s: float
+    end_s: float
+    text: str
+    words: tuple[Word, ...] = ()
+    confidence: float = 1.0
+    no_speech_prob: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class AsrResult:
+    """Everything an engine says about one signal."""
+
+    segments: tuple[AsrSegment, ...]
+    language: str
+    language_prob: float = 1.0
+
+
+class AsrEngine(Protocol):
+    """A loaded speech recogniser.
+
+    Attributes:
+        name: the engine's registry name (``faster-whisper``, ``openai-whisper``,
+            ``transformers``).
+        model: the model's name or path as resolved.
+        compute_type: numeric precision used (``int8``, ``float32``…).
+    """
+
+    name: str
+    model: str
+    compute_type: str
+
+    def transcribe(
+        self, samples: Samples, options: AsrOptions, progress: Progress | None = None
+    ) -> AsrResult:
+        """Recognise 16 kHz mono float32 ``samples``."""
+        ...
+
+    def detect_language(self, samples: Samples) -> tuple[str, float]:
+        """The spoken language of ``samples`` (speech only) and its probability."""
+        ...

@@ -1,0 +1,48 @@
+"""Errors the toolkit raises on purpose.
+
+Each carries a message that says what went wrong, where, and how to fix it, and
+the exit code the command line uses for it. Anything else that escapes is a bug.
+"""
+
+from __future__ import annotations
+
+
+class QAToolkitError(Exception):
+    """Base of every error the toolkit raises on purpose."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, *, fix: str = "") -> None:
+        self.message = message
+        self.fix = fix
+        super().__init__(f"{message}; {fix}" if fix else message)
+
+
+class AudioError(QAToolkitError):
+    """An audio file is missing, empty, silent, corrupt or in a codec we cannot decode."""
+
+    def __init__(self, path: object, problem: str, *, fix: str = "") -> None:
+        self.path = str(path)
+        super().__init__(f"{path}: {problem}", fix=fix)
+
+
+class TranscriptFormatError(QAToolkitError):
+    """A text or JSON transcript could not be read."""
+
+    def __init__(self, origin: object, problem: str, *, fix: str = "") -> None:
+        self.origin = str(origin)
+        super().__init__(f"{origin}: {problem}", fix=fix)
+
+
+class ModelNotFoundError(QAToolkitError):
+    """A Whisper model could not be found locally or fetched."""
+
+
+class EngineError(QAToolkitError):
+    """An ASR engine is not installed or failed on its input."""
+
+
+class UsageError(QAToolkitError):
+    """Arguments that contradict each other or name something that does not exist."""
+
+    exit_code = 2

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the toolkit and its tests use, if any is missing:
+# ffmpeg (decoding mp3/m4a and making test files), espeak-ng and sox (the sample
+# calls), libsndfile (wav/flac/ogg decoding).
+set -euo pipefail
+needed=()
+command -v ffmpeg >/dev/null || needed+=(ffmpeg)
+command -v espeak-ng >/dev/null || needed+=(espeak-ng)
+command -v sox >/dev/null || needed+=(sox)
+ldconfig -p 2>/dev/null | grep -q libsndfile || needed+=(libsndfile1)
+if [ ${#needed[@]} -eq 0 ]; then
+  exit 0
+fi
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+echo "installing Debian packages: ${needed[*]}" >&2
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${needed[@]}" >/dev/null
