@@ -6,6 +6,8 @@ the exit code the command line uses for it. Anything else that escapes is a bug.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 
 class QAToolkitError(Exception):
     """Base of every error the toolkit raises on purpose."""
@@ -46,3 +48,34 @@ class UsageError(QAToolkitError):
     """Arguments that contradict each other or name something that does not exist."""
 
     exit_code = 2
+
+
+@dataclass(frozen=True, slots=True)
+class RubricProblem:
+    """One problem in a rubric file, with where it is.
+
+    Attributes:
+        file: the rubric's path (or ``<string>``).
+        line: 1-based line.
+        column: 1-based column.
+        path: the dotted path of the offending node (``sections[1].items[0].detector``).
+        message: what is wrong, and the closest valid name when there is one.
+    """
+
+    file: str
+    line: int
+    column: int
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}:{self.column}"
+        return f"{where}: {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
+
+
+class RubricError(QAToolkitError):
+    """A rubric file is malformed; every problem is listed, one per line."""
+
+    def __init__(self, problems: list[RubricProblem] | tuple[RubricProblem, ...]) -> None:
+        self.problems = tuple(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))

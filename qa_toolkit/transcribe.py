@@ -23,7 +23,7 @@ from qa_toolkit.asr.base import SAMPLE_RATE_HZ, AsrEngine, AsrOptions, AsrSegmen
 from qa_toolkit.asr.chinese import clean_mandarin
 from qa_toolkit.audio import Audio, is_silent, load_audio
 from qa_toolkit.errors import AudioError, UsageError
-from qa_toolkit.turns import Side, drop_bleed, merge_turns
+from qa_toolkit.turns import Side, drop_bleed, merge_turns, split_at_pauses
 from qa_toolkit.types import AudioSource, EngineInfo, Speaker, Transcript, Utterance, Word
 
 logger = logging.getLogger(__name__)
@@ -211,7 +211,7 @@ def _clean(segments: tuple[AsrSegment, ...], language: str) -> tuple[AsrSegment,
         out.append(
             AsrSegment(seg.start_s, seg.end_s, text, words, seg.confidence, seg.no_speech_prob)
         )
-    return tuple(out)
+    return split_at_pauses(out)
 
 
 def _check_inputs(

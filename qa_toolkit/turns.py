@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from qa_toolkit.asr.base import AsrSegment
+from qa_toolkit.asr.chinese import has_cjk
 from qa_toolkit.audio import loudness_dbfs
 from qa_toolkit.types import Speaker, Utterance, Word
 
@@ -25,6 +26,9 @@ from qa_toolkit.types import Speaker, Utterance, Word
 BLEED_MARGIN_DB = 15.0
 # Pauses shorter than this inside one speaker's run stay inside one turn.
 MAX_TURN_GAP_S = 1.2
+# With VAD, Whisper decodes speech chunks glued together, so one segment can
+# straddle a long silence (the other side talking); its words keep true times.
+MAX_WORD_GAP_S = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +38,41 @@ class Side:
     role: Speaker
     samples: np.ndarray
     segments: tuple[AsrSegment, ...]
+
+
+def split_at_pauses(
+    segments: Sequence[AsrSegment], max_gap_s: float = MAX_WORD_GAP_S
+) -> tuple[AsrSegment, ...]:
+    """Cut segments wherever two consecutive words are more than ``max_gap_s`` apart."""
+    out: list[AsrSegment] = []
+    for seg in segments:
+        runs: list[list[Word]] = []
+        for word in seg.words:
+            if runs and word.start_s - runs[-1][-1].end_s <= max_gap_s:
+                runs[-1].append(word)
+            else:
+                runs.append([word])
+        if len(runs) <= 1:
+            out.append(seg)
+            continue
+        cjk = has_cjk(seg.text)
+        out.extend(
+            AsrSegment(run[0].start_s, run[-1].end_s, join_words(run, cjk=cjk), tuple(run),
+                       seg.confidence, seg.no_speech_prob)
+            for run in runs
+        )
+    return tuple(out)
+
+
+def join_words(words: Sequence[Word], *, cjk: bool) -> str:
+    """Text from words: no spaces in Chinese, the words' own spaces otherwise."""
+    if cjk:
+        return "".join(w.text.strip() for w in words)
+    # faster-whisper words carry their leading space (" world"); words from
+    # engines that strip it are joined with single spaces instead.
+    if any(w.text[:1].isspace() for w in words[1:]):
+        return "".join(w.text for w in words).strip()
+    return " ".join(w.text.strip() for w in words)
 
 
 def drop_bleed(sides: Sequence[Side], sample_rate_hz: int) -> list[Side]:

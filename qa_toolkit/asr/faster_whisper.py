@@ -65,8 +65,9 @@ class FasterWhisperEngine:
                 model, device=device, compute_type=compute_type, cpu_threads=threads
             )
         except Exception as error:
+            where = "from its folder" if os.path.isdir(model) else "locally or download it"
             raise ModelNotFoundError(
-                f"faster-whisper could not load model '{model}' ({_first_line(error)})",
+                f"faster-whisper could not load model '{model}' {where} ({_first_line(error)})",
                 fix="run `qa models` to see the local models, or pass --model PATH; "
                 "names like 'small' need network to download once",
             ) from error
