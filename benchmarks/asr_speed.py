@@ -25,7 +25,7 @@ from benchmarks._text_metrics import cer, wer
 from qa_toolkit.asr import load_engine
 from qa_toolkit.asr.models import resolve_model
 from qa_toolkit.audio import load_audio
-from qa_toolkit.transcribe import transcribe
+from qa_toolkit.transcription import transcribe
 
 ROOT = Path(__file__).resolve().parents[1]
 ZH_REFERENCES = {
@@ -66,11 +66,16 @@ def speed(files: list[Path], model: str, repeat: int) -> list[dict[str, object]]
         seconds = load_audio(path).duration_s
         plain_s, _ = _timed(lambda p=path: _plain_text(plain, p, "en"), repeat)
         kit_s, _ = _timed(lambda p=path: transcribe(p, language="en", asr=engine), repeat)
-        rows.append({
-            "file": path.name, "audio_s": round(seconds, 1), "model": model,
-            "plain_rtf": round(plain_s / seconds, 4), "toolkit_rtf": round(kit_s / seconds, 4),
-            "ratio": round(kit_s / plain_s, 3),
-        })
+        rows.append(
+            {
+                "file": path.name,
+                "audio_s": round(seconds, 1),
+                "model": model,
+                "plain_rtf": round(plain_s / seconds, 4),
+                "toolkit_rtf": round(kit_s / seconds, 4),
+                "ratio": round(kit_s / plain_s, 3),
+            }
+        )
     return rows
 
 
@@ -82,8 +87,12 @@ def accuracy_en(data: Path, model: str) -> dict[str, object]:
     plain = _plain_text(_plain_model(model), clip, "en")
     kit = transcribe(clip, language="en", asr=load_engine("faster-whisper", model))
     kit_text = " ".join(u.text for u in kit.utterances)
-    return {"clip": clip.name, "model": model, "plain_wer": round(wer(reference, plain), 4),
-            "toolkit_wer": round(wer(reference, kit_text), 4)}
+    return {
+        "clip": clip.name,
+        "model": model,
+        "plain_wer": round(wer(reference, plain), 4),
+        "toolkit_wer": round(wer(reference, kit_text), 4),
+    }
 
 
 def accuracy_zh(data: Path, model: str, language: str | None) -> list[dict[str, object]]:
@@ -96,11 +105,16 @@ def accuracy_zh(data: Path, model: str, language: str | None) -> list[dict[str, 
         plain_text = _plain_text(plain, clip, language)
         kit = transcribe(clip, language=language, asr=engine)
         kit_text = "".join(u.text for u in kit.utterances)
-        rows.append({
-            "clip": name, "language": language or "auto", "plain": plain_text,
-            "toolkit": kit_text, "plain_cer": round(cer(reference, plain_text), 4),
-            "toolkit_cer": round(cer(reference, kit_text), 4),
-        })
+        rows.append(
+            {
+                "clip": name,
+                "language": language or "auto",
+                "plain": plain_text,
+                "toolkit": kit_text,
+                "plain_cer": round(cer(reference, plain_text), 4),
+                "toolkit_cer": round(cer(reference, kit_text), 4),
+            }
+        )
     return rows
 
 
@@ -111,11 +125,16 @@ def accuracy_samples(model_en: str, model_zh: str) -> list[dict[str, object]]:
         truth = json.loads(truth_file.read_text("utf-8"))
         call = truth["call_id"]
         zh = truth["language"] == "zh"
-        kwargs: dict[str, Any] = {"language": truth["language"],
-                                  "asr": load_engine("faster-whisper", model_zh if zh else model_en)}
+        kwargs: dict[str, Any] = {
+            "language": truth["language"],
+            "asr": load_engine("faster-whisper", model_zh if zh else model_en),
+        }
         if truth["layout"] == "two_files":
-            t = transcribe(agent=ROOT / f"samples/{call}.agent.wav",
-                           customer=ROOT / f"samples/{call}.customer.wav", **kwargs)
+            t = transcribe(
+                agent=ROOT / f"samples/{call}.agent.wav",
+                customer=ROOT / f"samples/{call}.customer.wav",
+                **kwargs,
+            )
         else:
             t = transcribe(ROOT / f"samples/{call}.wav", **kwargs)
         reference = (" " if not zh else "").join(u["text"] for u in truth["utterances"])

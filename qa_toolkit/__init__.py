@@ -1,9 +1,88 @@
-"""qa-toolkit: quality inspection and speech analytics for customer-service calls."""
+"""qa-toolkit: quality inspection and speech analytics for customer-service calls.
+
+Importing the package is light: records and errors load at once, everything
+that touches a model (transcription, diarization, scoring models) loads on first
+use, so ``import qa_toolkit`` never imports torch, CTranslate2 or transformers.
+
+Example:
+    >>> import qa_toolkit as qa
+    >>> t = qa.transcribe("samples/polite_resolved.wav")  # doctest: +SKIP
+    >>> t.by_speaker("agent")[0].text  # doctest: +SKIP
+    'Thank you for calling Acme Telecom…'
+"""
 
 from __future__ import annotations
 
+import importlib
 import logging
+from typing import TYPE_CHECKING, Any
+
+from qa_toolkit.errors import (
+    AudioError,
+    EngineError,
+    ModelNotFoundError,
+    QAToolkitError,
+    TranscriptFormatError,
+    UsageError,
+)
+from qa_toolkit.types import AudioSource, EngineInfo, Transcript, Utterance, Word
 
 __version__ = "0.1.0"
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
+
+# Public name -> module that defines it, imported on first access.
+_LAZY = {
+    "transcribe": "qa_toolkit.transcription",
+    "load_transcript": "qa_toolkit.transcripts",
+    "save_transcript": "qa_toolkit.transcripts",
+    "load_audio": "qa_toolkit.audio",
+    "load_engine": "qa_toolkit.asr",
+    "list_models": "qa_toolkit.asr.models",
+    "resolve_model": "qa_toolkit.asr.models",
+    "find_calls": "qa_toolkit.discover",
+}
+
+if TYPE_CHECKING:
+    from qa_toolkit.asr import load_engine
+    from qa_toolkit.asr.models import list_models, resolve_model
+    from qa_toolkit.audio import load_audio
+    from qa_toolkit.discover import find_calls
+    from qa_toolkit.transcription import transcribe
+    from qa_toolkit.transcripts import load_transcript, save_transcript
+
+__all__ = [
+    "AudioError",
+    "AudioSource",
+    "EngineError",
+    "EngineInfo",
+    "ModelNotFoundError",
+    "QAToolkitError",
+    "Transcript",
+    "TranscriptFormatError",
+    "UsageError",
+    "Utterance",
+    "Word",
+    "__version__",
+    "find_calls",
+    "list_models",
+    "load_audio",
+    "load_engine",
+    "load_transcript",
+    "resolve_model",
+    "save_transcript",
+    "transcribe",
+]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'qa_toolkit' has no attribute '{name}'")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

@@ -91,7 +91,9 @@ def load_audio(path: str | Path, *, sample_rate_hz: int = TARGET_RATE_HZ) -> Aud
     _check_file(file)
     samples, rate, codec = _decode(file)
     if samples.shape[1] == 0:
-        raise AudioError(file, "holds no audio samples (zero length)", fix="re-export the recording")
+        raise AudioError(
+            file, "holds no audio samples (zero length)", fix="re-export the recording"
+        )
     if rate != sample_rate_hz:
         samples = _resample(samples, rate, sample_rate_hz)
     logger.debug("decoded %s: %s, %d Hz, %d ch", file, codec, rate, samples.shape[0])

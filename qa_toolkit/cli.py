@@ -68,10 +68,13 @@ def main() -> None:
         sys.exit(done.exit_code)
 
 
-def _fail(error: QAToolkitError) -> click.ClickException:
-    exc = click.ClickException(str(error))
-    exc.exit_code = error.exit_code
-    return exc
+class _ToolkitFailure(click.ClickException):
+    """A toolkit error shown as click's one-line ``Error: …`` with the toolkit's exit code."""
+
+    def __init__(self, error: QAToolkitError) -> None:
+        super().__init__(str(error))
+        # click declares exit_code on the class; ours varies with the error.
+        self.exit_code = error.exit_code  # type: ignore[misc]
 
 
 @contextmanager
@@ -82,7 +85,7 @@ def _errors(state: _State) -> Iterator[None]:
     except QAToolkitError as error:
         if state.debug:
             raise
-        raise _fail(error) from error
+        raise _ToolkitFailure(error) from error
 
 
 # ---------------------------------------------------------------- transcribe
@@ -92,18 +95,45 @@ def _transcribe_options(func: F) -> F:
     options = [
         click.option("--agent", type=click.Path(path_type=Path), help="Agent's side as a file."),
         click.option("--customer", type=click.Path(path_type=Path), help="Customer's side."),
-        click.option("--engine", default="faster-whisper", show_default=True,
-                     type=click.Choice(["faster-whisper", "openai-whisper", "transformers"])),
-        click.option("--model", "-m", default=None,
-                     help="Model name or path (see `qa models`). [default: base, else tiny.en]"),
-        click.option("--language", "-l", default="auto", show_default=True,
-                     help="auto, en, zh (any Whisper language code)."),
-        click.option("--agent-channel", default=0, show_default=True, type=click.IntRange(0, 1),
-                     help="Agent's channel in a stereo recording."),
-        click.option("--vad/--no-vad", default=True, show_default=True,
-                     help="Drop silence and music before recognition."),
-        click.option("--hotword", "-w", "hotwords", multiple=True,
-                     help="Domain word to favour (product, company); repeatable."),
+        click.option(
+            "--engine",
+            default="faster-whisper",
+            show_default=True,
+            type=click.Choice(["faster-whisper", "openai-whisper", "transformers"]),
+        ),
+        click.option(
+            "--model",
+            "-m",
+            default=None,
+            help="Model name or path (see `qa models`). [default: base, else tiny.en]",
+        ),
+        click.option(
+            "--language",
+            "-l",
+            default="auto",
+            show_default=True,
+            help="auto, en, zh (any Whisper language code).",
+        ),
+        click.option(
+            "--agent-channel",
+            default=0,
+            show_default=True,
+            type=click.IntRange(0, 1),
+            help="Agent's channel in a stereo recording.",
+        ),
+        click.option(
+            "--vad/--no-vad",
+            default=True,
+            show_default=True,
+            help="Drop silence and music before recognition.",
+        ),
+        click.option(
+            "--hotword",
+            "-w",
+            "hotwords",
+            multiple=True,
+            help="Domain word to favour (product, company); repeatable.",
+        ),
         click.option("--device", default="cpu", show_default=True, help="cpu or cuda."),
     ]
     for option in reversed(options):
@@ -114,10 +144,16 @@ def _transcribe_options(func: F) -> F:
 @qa.command()
 @click.argument("inputs", nargs=-1, type=click.Path(path_type=Path))
 @_transcribe_options
-@click.option("--format", "-f", "fmt", default="json", show_default=True,
-              type=click.Choice(_FORMATS))
-@click.option("--out", "-o", default="-", show_default=True,
-              help="'-' for stdout; a file for one call; a folder for several.")
+@click.option(
+    "--format", "-f", "fmt", default="json", show_default=True, type=click.Choice(_FORMATS)
+)
+@click.option(
+    "--out",
+    "-o",
+    default="-",
+    show_default=True,
+    help="'-' for stdout; a file for one call; a folder for several.",
+)
 @click.pass_obj
 def transcribe(state: _State, inputs: tuple[Path, ...], fmt: str, out: str, **opts: Any) -> None:
     """Transcribe calls into speaker-labelled transcripts.
@@ -131,8 +167,7 @@ def transcribe(state: _State, inputs: tuple[Path, ...], fmt: str, out: str, **op
     if opts["agent"] or opts["customer"]:
         if inputs or not (opts["agent"] and opts["customer"]):
             raise click.UsageError("give both --agent and --customer, and no other inputs")
-        calls = [CallInput(_pair_id(opts["agent"]), agent=opts["agent"],
-                           customer=opts["customer"])]
+        calls = [CallInput(_pair_id(opts["agent"]), agent=opts["agent"], customer=opts["customer"])]
     elif inputs:
         calls = find_calls(inputs)
     else:
@@ -150,7 +185,7 @@ def transcribe(state: _State, inputs: tuple[Path, ...], fmt: str, out: str, **op
 
 
 def _pair_id(agent: Path) -> str:
-    from qa_toolkit.transcribe import _call_id
+    from qa_toolkit.transcription import _call_id
 
     return _call_id((str(agent),))
 
@@ -178,7 +213,7 @@ def _run_calls(state: _State, calls: list[Any], opts: dict[str, Any], writer: _W
 
 
 def _transcribe_call(call: Any, opts: dict[str, Any], progress: Any) -> Any:
-    from qa_toolkit.transcribe import transcribe as run
+    from qa_toolkit.transcription import transcribe as run
     from qa_toolkit.transcripts import load_transcript
 
     if call.is_transcript:
@@ -240,8 +275,14 @@ def _print_summary(results: list[Any], failures: list[str]) -> None:
     for t, took in results:
         counts = {s: len(t.by_speaker(s)) for s in ("agent", "customer", "unknown")}
         table.add_row(
-            t.call_id, t.language, f"{t.duration_s:.0f} s", _roles_from(t),
-            str(counts["agent"]), str(counts["customer"]), str(counts["unknown"]), f"{took:.1f} s",
+            t.call_id,
+            t.language,
+            f"{t.duration_s:.0f} s",
+            _roles_from(t),
+            str(counts["agent"]),
+            str(counts["customer"]),
+            str(counts["unknown"]),
+            f"{took:.1f} s",
         )
     console.print(table)
     audio_s = sum(t.duration_s for t, _ in results)
@@ -269,8 +310,10 @@ def models(fmt: str) -> None:
 
     found = list_models()
     if fmt == "json":
-        rows = [{"name": m.name, "origin": m.origin, "format": m.format, "path": str(m.path)}
-                for m in found]
+        rows = [
+            {"name": m.name, "origin": m.origin, "format": m.format, "path": str(m.path)}
+            for m in found
+        ]
         click.echo(json.dumps(rows, indent=2))
         return
     if not found:

@@ -47,8 +47,13 @@ class ProgressDisplay:
 
             console = Console(file=self._stream, force_terminal=True)
             self._progress = Progress(
-                TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                TimeElapsedColumn(), TimeRemainingColumn(), console=console, transient=True,
+                TextColumn("{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                TimeRemainingColumn(),
+                console=console,
+                transient=True,
             )
             self._progress.start()
             self._overall = self._progress.add_task("calls", total=self.calls)
@@ -74,8 +79,9 @@ class ProgressDisplay:
         """The ``progress`` callback the library calls."""
         if self._progress is None or self._current is None:
             return
-        self._progress.update(self._current, description=f"  {step}", completed=done,
-                              total=max(total, 1e-9))
+        self._progress.update(
+            self._current, description=f"  {step}", completed=done, total=max(total, 1e-9)
+        )
 
     def done_call(self) -> None:
         if self._progress is not None:

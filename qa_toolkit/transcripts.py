@@ -156,7 +156,8 @@ def parse_text_transcript(text: str, *, call_id: str, origin: str = "<text>") ->
         else:
             raise TranscriptFormatError(
                 f"{origin}:{number}",
-                f"expected 'agent: …' or 'customer: …' (客服： / 客户：), got {line.strip()[:40]!r}",
+                f"expected 'agent: …' or 'customer: …' (客服： / 客户：), "
+                f"got {line.strip()[:40]!r}",
                 fix="start each turn with the speaker's role and a colon",
             )
     if not turns:
@@ -269,7 +270,7 @@ def _utterance_from_dict(raw: Any, index: int, origin: str) -> Utterance:
             id=str(raw.get("id") or f"u{index + 1:04d}"),
             speaker=speaker,
             start_s=float(raw.get("start_s", 0.0)),
-            end_s=float(raw.get("end_s", raw.get("start_s", 0.0))),
+            end_s=float(raw.get("end_s") or raw.get("start_s") or 0.0),
             text=str(raw["text"]),
             confidence=float(raw.get("confidence", 1.0)),
             words=words,
@@ -296,5 +297,8 @@ def _engine_from_dict(raw: Any) -> EngineInfo | None:
         return None
     options = tuple(sorted((str(k), str(v)) for k, v in (raw.get("options") or {}).items()))
     return EngineInfo(
-        str(raw.get("name", "")), str(raw.get("model", "")), str(raw.get("compute_type", "")), options
+        str(raw.get("name", "")),
+        str(raw.get("model", "")),
+        str(raw.get("compute_type", "")),
+        options,
     )

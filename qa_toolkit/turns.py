@@ -57,8 +57,14 @@ def split_at_pauses(
             continue
         cjk = has_cjk(seg.text)
         out.extend(
-            AsrSegment(run[0].start_s, run[-1].end_s, join_words(run, cjk=cjk), tuple(run),
-                       seg.confidence, seg.no_speech_prob)
+            AsrSegment(
+                run[0].start_s,
+                run[-1].end_s,
+                join_words(run, cjk=cjk),
+                tuple(run),
+                seg.confidence,
+                seg.no_speech_prob,
+            )
             for run in runs
         )
     return tuple(out)
@@ -83,9 +89,7 @@ def drop_bleed(sides: Sequence[Side], sample_rate_hz: int) -> list[Side]:
     for index, side in enumerate(sides):
         other = sides[1 - index]
         segments = tuple(
-            seg
-            for seg in side.segments
-            if not _is_bleed(seg, side.samples, other, sample_rate_hz)
+            seg for seg in side.segments if not _is_bleed(seg, side.samples, other, sample_rate_hz)
         )
         kept.append(Side(side.role, side.samples, segments))
     return kept

@@ -39,7 +39,9 @@ def test_cli_formats_and_out_file(tmp_path: Path) -> None:
 def test_cli_missing_file_one_line_exit_1(tmp_path: Path) -> None:
     code, out, err = _run("transcribe", str(tmp_path / "gone.wav"))
     assert code == 1 and out == ""
-    assert err.strip().splitlines() == [f"Error: {tmp_path / 'gone.wav'}: no such file; check the path"]
+    assert err.strip().splitlines() == [
+        f"Error: {tmp_path / 'gone.wav'}: no such file; check the path"
+    ]
 
 
 @pytest.mark.parametrize(
@@ -55,8 +57,9 @@ def test_cli_bad_audio_one_line_exit_1(tmp_path: Path, content: bytes, message: 
 
 
 def test_cli_unknown_model_names_the_fix(tmp_path: Path) -> None:
-    code, _, err = _run("transcribe", str(SAMPLES / "zh_escalation_mono.wav"), "-m",
-                        str(tmp_path / "no-model"))
+    code, _, err = _run(
+        "transcribe", str(SAMPLES / "zh_escalation_mono.wav"), "-m", str(tmp_path / "no-model")
+    )
     assert code == 1 and "does not exist" in err and "qa models" in err
 
 

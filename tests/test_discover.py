@@ -17,10 +17,17 @@ def _touch(root: Path, *names: str) -> None:
 def test_discover_pairs_sides_and_keeps_single_files(tmp_path: Path) -> None:
     _touch(
         tmp_path,
-        "day/c1.agent.wav", "day/c1.customer.wav",
-        "day/c2_agent.flac", "day/c2_caller.flac",
-        "day/c3.mp3", "day/chat.txt", "day/c3.truth.json", "day/README.md", "day/.hidden.wav",
-        "day/sub/agent.wav", "day/sub/customer.wav",
+        "day/c1.agent.wav",
+        "day/c1.customer.wav",
+        "day/c2_agent.flac",
+        "day/c2_caller.flac",
+        "day/c3.mp3",
+        "day/chat.txt",
+        "day/c3.truth.json",
+        "day/README.md",
+        "day/.hidden.wav",
+        "day/sub/agent.wav",
+        "day/sub/customer.wav",
         "day/lonely.agent.wav",
     )
     calls = find_calls([tmp_path / "day"])

@@ -10,7 +10,7 @@ import soundfile as sf
 
 from qa_toolkit.asr.base import AsrSegment, Samples
 from qa_toolkit.errors import AudioError, UsageError
-from qa_toolkit.transcribe import transcribe
+from qa_toolkit.transcription import transcribe
 
 from .conftest import ScriptedEngine, segment, tone
 
@@ -56,8 +56,10 @@ def test_transcribe_two_files_roles_from_files(tmp_path: Path) -> None:
     customer = _write(tmp_path / "c9.customer.wav", _talk(CUSTOMER))
     t = transcribe(agent=agent, customer=customer, asr=ScriptedEngine(_heard))
     assert [(u.speaker, u.text) for u in t.utterances] == [
-        ("agent", LINES[0.0]), ("customer", LINES[2.0]),
-        ("agent", LINES[4.0]), ("customer", LINES[6.0]),
+        ("agent", LINES[0.0]),
+        ("customer", LINES[2.0]),
+        ("agent", LINES[4.0]),
+        ("customer", LINES[6.0]),
     ]
     assert [u.id for u in t.utterances] == ["u0001", "u0002", "u0003", "u0004"]
     assert t.call_id == "c9" and t.speaker_source == "channel"
@@ -85,7 +87,7 @@ def test_transcribe_drops_bleed_from_the_other_channel(tmp_path: Path) -> None:
 
     def hears_leak(samples: Samples) -> list[AsrSegment]:
         heard = _heard(samples)
-        if samples is not None and np.abs(samples[: RATE]).max() < 0.05:  # customer side
+        if samples is not None and np.abs(samples[:RATE]).max() < 0.05:  # customer side
             heard.append(segment(0.0, 1.5, LINES[0.0]))  # Whisper transcribes the echo
         return sorted(heard, key=lambda s: s.start_s)
 
@@ -95,8 +97,11 @@ def test_transcribe_drops_bleed_from_the_other_channel(tmp_path: Path) -> None:
 
 def test_transcribe_merges_a_turn_split_by_whisper(tmp_path: Path) -> None:
     def split(samples: Samples) -> list[AsrSegment]:
-        if np.abs(samples[: RATE]).max() > 0.05:
-            return [segment(0.0, 0.7, "Thank you for calling."), segment(1.0, 1.5, "How can I help")]
+        if np.abs(samples[:RATE]).max() > 0.05:
+            return [
+                segment(0.0, 0.7, "Thank you for calling."),
+                segment(1.0, 1.5, "How can I help"),
+            ]
         return [segment(2.0, 3.5, "Hi")]
 
     path = _write(tmp_path / "turn.wav", _talk([(0.0, 1.5)]), _talk([(2.0, 3.5)]))
@@ -144,7 +149,7 @@ def test_transcribe_language_forced_or_detected(tmp_path: Path) -> None:
 
 def test_transcribe_mandarin_output_is_simplified(tmp_path: Path) -> None:
     def traditional(samples: Samples) -> list[AsrSegment]:
-        if np.abs(samples[: RATE]).max() > 0.05:
+        if np.abs(samples[:RATE]).max() > 0.05:
             return [segment(0.0, 1.5, "您好, 歡迎致電安科電信")]
         return [segment(2.0, 3.5, "我要投訴!")]
 

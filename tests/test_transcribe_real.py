@@ -10,8 +10,8 @@ import pytest
 import zhconv
 
 from qa_toolkit.asr import load_engine
+from qa_toolkit.transcription import transcribe
 from qa_toolkit.types import Transcript
-from qa_toolkit.transcribe import transcribe
 
 from .conftest import SAMPLES, shared, truth
 
@@ -74,8 +74,11 @@ def test_real_long_hold_has_no_invented_text(tiny: object) -> None:
     t = transcribe(SAMPLES / "long_hold.wav", asr=tiny)  # type: ignore[arg-type]
     scripted = truth("long_hold")["utterances"]
     assert isinstance(scripted, list)
-    hold_start = max(u["end_s"] for u in scripted if "hold" in u["text"].lower()
-                     and "thank" not in u["text"].lower())
+    hold_start = max(
+        u["end_s"]
+        for u in scripted
+        if "hold" in u["text"].lower() and "thank" not in u["text"].lower()
+    )
     hold_end = min(u["start_s"] for u in scripted if u["start_s"] > hold_start)
     inside = [u for u in t.utterances if u.start_s > hold_start + 1 and u.end_s < hold_end - 1]
     assert inside == []  # VAD keeps Whisper from transcribing the hold
@@ -100,8 +103,7 @@ def test_real_mandarin_clip_simplified(base: object) -> None:
 
 def test_real_8khz_call_agent_and_customer(tiny: object) -> None:
     folder = shared("calls", "auto_repairs_40")
-    t = transcribe(agent=folder / "agent.wav", customer=folder / "caller.wav",
-                   asr=tiny)  # type: ignore[arg-type]
+    t = transcribe(agent=folder / "agent.wav", customer=folder / "caller.wav", asr=tiny)  # type: ignore[arg-type]
     assert t.call_id == "auto_repairs_40" and t.source.sample_rate_hz == 8000
     assert t.utterances[0].speaker == "agent"
     assert "thank you for calling" in t.utterances[0].text.lower()

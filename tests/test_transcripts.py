@@ -24,8 +24,15 @@ def _transcript() -> Transcript:
     return Transcript(
         call_id="c1",
         utterances=(
-            Utterance("u0001", "agent", 0.5, 2.0, "您好，请问有什么可以帮您？", 0.9,
-                      (Word("您好", 0.5, 1.0, 0.8),)),
+            Utterance(
+                "u0001",
+                "agent",
+                0.5,
+                2.0,
+                "您好，请问有什么可以帮您？",
+                0.9,
+                (Word("您好", 0.5, 1.0, 0.8),),
+            ),
             Utterance("u0002", "customer", 2.5, 4.25, "I want a refund.", 0.7),
         ),
         language="zh",
@@ -42,8 +49,13 @@ def test_transcripts_json_round_trip(tmp_path: Path) -> None:
     assert "您好" in path.read_text("utf-8")  # Chinese stays readable, not \u escapes
     data = json.loads(path.read_text("utf-8"))
     assert data["schema"] == "qa-toolkit/transcript@1"
-    assert data["source"] == {"kind": "audio", "files": ["a.wav"], "channels": 2,
-                              "sample_rate_hz": 8000, "duration_s": 5.0}
+    assert data["source"] == {
+        "kind": "audio",
+        "files": ["a.wav"],
+        "channels": 2,
+        "sample_rate_hz": 8000,
+        "duration_s": 5.0,
+    }
     assert data["utterances"][0]["words"] == [
         {"text": "您好", "start_s": 0.5, "end_s": 1.0, "prob": 0.8}
     ]

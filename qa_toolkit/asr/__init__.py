@@ -62,9 +62,7 @@ def load_engine(
     return loaded
 
 
-def _load(
-    engine: str, resolved: ResolvedModel, device: str, compute_type: str | None
-) -> AsrEngine:
+def _load(engine: str, resolved: ResolvedModel, device: str, compute_type: str | None) -> AsrEngine:
     if engine == "faster-whisper":
         from qa_toolkit.asr.faster_whisper import FasterWhisperEngine
 

@@ -24,7 +24,16 @@ from qa_toolkit.asr.chinese import clean_mandarin
 from qa_toolkit.audio import Audio, is_silent, load_audio
 from qa_toolkit.errors import AudioError, UsageError
 from qa_toolkit.turns import Side, drop_bleed, merge_turns, split_at_pauses
-from qa_toolkit.types import AudioSource, EngineInfo, Speaker, Transcript, Utterance, Word
+from qa_toolkit.types import (
+    SPEAKERS,
+    AudioSource,
+    EngineInfo,
+    Speaker,
+    SpeakerSource,
+    Transcript,
+    Utterance,
+    Word,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -100,7 +109,9 @@ def transcribe(
         source = _source((audio,))
     utterances, speaker_source, confidence, language_found = result
     if not utterances:
-        raise AudioError(", ".join(files), "holds no speech (silence or noise only)", fix=_FIX_SILENT)
+        raise AudioError(
+            ", ".join(files), "holds no speech (silence or noise only)", fix=_FIX_SILENT
+        )
     return Transcript(
         call_id=call_id or _call_id(files),
         utterances=utterances,
@@ -113,7 +124,7 @@ def transcribe(
     )
 
 
-_Result = tuple[tuple[Utterance, ...], str, float, str]
+_Result = tuple[tuple[Utterance, ...], SpeakerSource, float, str]
 
 
 def _one_file(request: _Request, audio: Audio, agent_channel: int) -> _Result:
@@ -128,15 +139,14 @@ def _one_file(request: _Request, audio: Audio, agent_channel: int) -> _Result:
     return _mono(request, audio.mono(), audio.path)
 
 
-def _two_sides(
-    request: _Request, agent: np.ndarray, customer: np.ndarray, origin: str
-) -> _Result:
+def _two_sides(request: _Request, agent: np.ndarray, customer: np.ndarray, origin: str) -> _Result:
     if is_silent(agent) and is_silent(customer):
         raise AudioError(origin, "is silent on both sides", fix=_FIX_SILENT)
     language = request.options.language or _detect(request.engine, agent, customer)
     options = _with_language(request.options, language)
     sides = []
-    for role, samples in (("agent", agent), ("customer", customer)):
+    pairs: tuple[tuple[Speaker, np.ndarray], ...] = (("agent", agent), ("customer", customer))
+    for role, samples in pairs:
         segments: tuple[AsrSegment, ...] = ()
         if not is_silent(samples):
             step = _step(request.progress, f"transcribe {role}")
@@ -155,8 +165,7 @@ def _mono(request: _Request, samples: np.ndarray, origin: str) -> _Result:
     segments = _clean(request.engine.transcribe(samples, options, step).segments, language)
     labelled, confidence = _diarized_roles(samples, segments, language, request.progress)
     sides = [
-        Side(role, samples, tuple(seg for r, seg in labelled if r == role))
-        for role in ("agent", "customer", "unknown")
+        Side(role, samples, tuple(seg for r, seg in labelled if r == role)) for role in SPEAKERS
     ]
     return merge_turns(sides), "diarization", confidence, language
 
@@ -240,8 +249,9 @@ def _check_language(engine: AsrEngine, language: str | None) -> None:
 
 
 def _with_language(options: AsrOptions, language: str) -> AsrOptions:
-    return AsrOptions(language, options.vad, options.word_timestamps, options.hotwords,
-                      options.beam_size)
+    return AsrOptions(
+        language, options.vad, options.word_timestamps, options.hotwords, options.beam_size
+    )
 
 
 def _step(progress: Progress | None, name: str) -> Progress | None:
