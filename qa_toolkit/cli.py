@@ -324,13 +324,12 @@ def models(fmt: str) -> None:
         click.echo(f"{m.name:<{width}}  {m.origin:<8}  {m.format:<12}  {m.path}")
 
 
-def _register_optional() -> None:
-    """Add command groups that live in their own modules."""
-    try:
-        from qa_toolkit.cli_scoring import register
-    except ImportError:
-        return
-    register(qa)
+def _register() -> None:
+    """Add the commands that live in their own modules."""
+    from qa_toolkit.cli_scoring import rubric_group, score_command
+
+    qa.add_command(score_command, "score")
+    qa.add_command(rubric_group, "rubric")
 
 
-_register_optional()
+_register()

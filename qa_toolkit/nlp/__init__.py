@@ -1,0 +1,1 @@
+"""Text helpers shared by the detectors: normalisation, fuzzy matching, sentiment, embeddings."""

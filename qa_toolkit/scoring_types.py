@@ -1,0 +1,180 @@
+"""Records the scoring engine returns: evidence, item results, section and call scores.
+
+Frozen dataclasses with slots and tuples, like every record that flows between
+stages; ``CallScore.to_dict`` writes the Score JSON (``qa-toolkit/score@1``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+Status = Literal["pass", "fail", "na"]
+STATUSES: tuple[Status, ...] = ("pass", "fail", "na")
+SCORE_SCHEMA = "qa-toolkit/score@1"
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """What decided an item: an utterance (or a stretch of the call) and why.
+
+    ``utterance_id`` is empty when the evidence is about the whole call or a
+    gap between utterances (a silence), and ``speaker`` is then ``""``.
+    """
+
+    utterance_id: str
+    speaker: str
+    start_s: float
+    end_s: float
+    quote: str
+    reason: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """The evidence as a JSON-ready dict."""
+        return {
+            "utterance_id": self.utterance_id,
+            "speaker": self.speaker,
+            "start_s": round(self.start_s, 3),
+            "end_s": round(self.end_s, 3),
+            "quote": self.quote,
+            "reason": self.reason,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class ItemResult:
+    """One rubric item scored on one call."""
+
+    item_id: str
+    section_id: str
+    title: str
+    detector: str
+    status: Status
+    points: float
+    max_points: float
+    critical: bool
+    evidence: tuple[Evidence, ...]
+    category: str = ""
+
+    @property
+    def points_lost(self) -> float:
+        """Points the call lost on this item (0 for pass and n.a.)."""
+        return self.max_points - self.points if self.status == "fail" else 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        """The item as a JSON-ready dict (one entry of the Score JSON's ``items``)."""
+        return {
+            "id": self.item_id,
+            "section": self.section_id,
+            "title": self.title,
+            "detector": self.detector,
+            "status": self.status,
+            "points": self.points,
+            "max_points": self.max_points,
+            "critical": self.critical,
+            "evidence": [e.to_dict() for e in self.evidence],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class SectionScore:
+    """A section's result: percentage of the applicable points, and its weight.
+
+    ``score`` is ``None`` when every item of the section was n.a.; the section
+    is then left out of the call's total and its weight goes to the others.
+    """
+
+    section_id: str
+    title: str
+    weight: float
+    points: float
+    max_points: float
+    score: float | None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The section as a JSON-ready dict."""
+        return {
+            "id": self.section_id,
+            "title": self.title,
+            "weight": self.weight,
+            "points": self.points,
+            "max_points": self.max_points,
+            "score": None if self.score is None else round(self.score, 2),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Flag:
+    """Why a call needs a person's attention (``kind`` is a stable machine name)."""
+
+    kind: str
+    reason: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """The flag as a JSON-ready dict."""
+        return {"kind": self.kind, "reason": self.reason}
+
+
+@dataclass(frozen=True, slots=True)
+class CallScore:
+    """A call scored against a rubric.
+
+    ``score`` is 0–100 after auto-fail (a failed critical item sets it to 0);
+    ``raw_score`` is the weighted score before auto-fail, kept so a reviewer
+    sees what the call would have scored.
+    """
+
+    call_id: str
+    rubric_id: str
+    rubric_version: str
+    score: float
+    raw_score: float
+    band: str
+    auto_failed: bool
+    items: tuple[ItemResult, ...]
+    sections: tuple[SectionScore, ...]
+    features: tuple[tuple[str, float], ...]
+    flags: tuple[Flag, ...]
+
+    def item(self, item_id: str) -> ItemResult:
+        """The result of one item by id.
+
+        Raises:
+            KeyError: when the rubric has no such item.
+        """
+        for result in self.items:
+            if result.item_id == item_id:
+                return result
+        raise KeyError(item_id)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The Score JSON (``qa-toolkit/score@1``) as a dict.
+
+        Returns:
+            ``call_id``, ``rubric {id, version}``, ``score``, ``band``,
+            ``auto_failed``, ``items``, ``sections``, ``features``, ``flags``
+            and ``root_causes`` (failed items, most points lost first).
+        """
+        failed = sorted((i for i in self.items if i.status == "fail"), key=lambda i: -i.points_lost)
+        return {
+            "schema": SCORE_SCHEMA,
+            "call_id": self.call_id,
+            "rubric": {"id": self.rubric_id, "version": self.rubric_version},
+            "score": round(self.score, 2),
+            "raw_score": round(self.raw_score, 2),
+            "band": self.band,
+            "auto_failed": self.auto_failed,
+            "items": [i.to_dict() for i in self.items],
+            "sections": [s.to_dict() for s in self.sections],
+            "features": {name: value for name, value in self.features},
+            "flags": [f.to_dict() for f in self.flags],
+            "root_causes": [
+                {
+                    "item_id": i.item_id,
+                    "category": i.category,
+                    "points_lost": i.points_lost,
+                    "evidence": [e.to_dict() for e in i.evidence],
+                }
+                for i in failed
+            ],
+        }

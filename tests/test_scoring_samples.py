@@ -1,0 +1,130 @@
+"""The default rubric on the project's sample calls, and the scoring commands."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from qa_toolkit.cli_scoring import rubric_group, score_command
+from qa_toolkit.rubric import Rubric, load_rubric
+from qa_toolkit.scoring import score_call
+from qa_toolkit.types import Transcript, Utterance
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = ROOT / "samples"
+DEFAULT = str(ROOT / "rubrics" / "default.yaml")
+
+
+@pytest.fixture(scope="module")
+def rubric() -> Rubric:
+    return load_rubric(DEFAULT)
+
+
+def _truth(name: str) -> Transcript:
+    """A sample call's reference transcript (what was really said, with times)."""
+    path = SAMPLES / f"{name}.truth.json"
+    if not path.is_file():
+        pytest.skip(f"{path.name} is not in samples/")
+    data = json.loads(path.read_text("utf-8"))
+    utts = tuple(
+        Utterance(f"u{i}", u["speaker"], u["start_s"], u["end_s"], u["text"])
+        for i, u in enumerate(data["utterances"])
+    )
+    return Transcript(data["call_id"], utts, language=data["language"])
+
+
+def _text_sample(name: str) -> Transcript:
+    from qa_toolkit.transcripts import load_transcript
+
+    path = SAMPLES / name
+    if not path.is_file():
+        pytest.skip(f"{name} is not in samples/")
+    return load_transcript(path)
+
+
+@pytest.mark.parametrize("name", ["polite_resolved", "zh_billing"])
+def test_scoring_default_rubric_rates_good_calls_high(rubric: Rubric, name: str) -> None:
+    score = score_call(_truth(name), rubric)
+    assert score.score >= 90 and score.band == "excellent" and not score.flags
+    assert score.item("greeting").status == "pass"
+    assert score.item("solution_offered").status == "pass"
+
+
+@pytest.mark.parametrize("name", ["rude_unresolved", "zh_escalation_mono"])
+def test_scoring_default_rubric_flags_rude_calls(rubric: Rubric, name: str) -> None:
+    score = score_call(_truth(name), rubric)
+    assert score.score < 50 and "below_threshold" in [f.kind for f in score.flags]
+    blaming = score.item("no_blaming")
+    assert blaming.status == "fail"
+    assert all(e.speaker == "agent" and e.quote for e in blaming.evidence)
+
+
+def test_scoring_default_rubric_on_escalation_and_hold(rubric: Rubric) -> None:
+    escalation = score_call(_truth("escalation_mono"), rubric)
+    assert escalation.item("no_unresolved_escalation").status == "fail"
+    assert escalation.item("apology").status == "pass"
+    hold = score_call(_truth("long_hold"), rubric)
+    assert hold.item("hold_etiquette").status == "pass"
+    dead_air = hold.item("no_dead_air")
+    assert dead_air.status == "fail"
+    assert dead_air.evidence[1].reason == "25.0 s with nobody speaking"
+
+
+def test_scoring_default_rubric_on_chat_samples(rubric: Rubric) -> None:
+    en = score_call(_text_sample("chat_en.txt"), rubric)
+    zh = score_call(_text_sample("chat_zh.txt"), rubric)
+    assert zh.score >= 90 and not zh.auto_failed
+    # The English chat never asks "anything else?"; timing items are n.a. in a chat.
+    assert en.item("nothing_else_needed").status == "fail"
+    assert en.item("no_dead_air").status == "na"
+    assert en.item("identity_verified").status == "pass"
+    assert en.score >= 75
+
+
+def test_scoring_cli_score_json(tmp_path: Path) -> None:
+    call = tmp_path / "call.txt"
+    call.write_text("agent: Hello, thank you for calling.\ncustomer: Bye.\n", "utf-8")
+    result = CliRunner().invoke(score_command, [str(call), "--rubric", DEFAULT, "--format", "json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["call_id"] == "call" and data["rubric"]["id"] == "default"
+    text = CliRunner().invoke(score_command, [str(call), "-r", DEFAULT, "--fail-on-flag"])
+    assert text.exit_code == 3
+    assert text.output.startswith("call: ")
+
+
+def test_scoring_cli_rubric_error_exits_1_with_every_problem(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(
+        "schema: qa-toolkit/rubric@1\nid: b\nversion: 1\nsections:\n"
+        "  - {id: s, items: [{id: a, detector: phrse, points: 1}, {id: c, detector: phrase}]}\n",
+        "utf-8",
+    )
+    result = CliRunner().invoke(rubric_group, ["validate", str(bad), DEFAULT])
+    assert result.exit_code == 1
+    lines = result.output.strip().splitlines()
+    assert (
+        f"{bad}:5:39: sections[0].items[0].detector: "
+        "unknown detector 'phrse'; did you mean 'phrase'?" in lines
+    )
+    assert any(
+        line.endswith("sections[0].items[1]: give at least one of any, all, n_of, none")
+        for line in lines
+    )
+    assert any(line.startswith(f"{DEFAULT}: ok (default v1") for line in lines)
+
+
+def test_scoring_cli_rubric_test_and_explain(tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_text(
+        "agent: Hello, my name is Ann.\ncustomer: I am angry!\n", "utf-8"
+    )
+    (tmp_path / "b.txt").write_text("客服：您好，我是小李。\n客户：谢谢。\n", "utf-8")
+    result = CliRunner().invoke(rubric_group, ["test", DEFAULT, "--calls", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    greeting = next(line for line in result.output.splitlines() if line.startswith("greeting"))
+    assert greeting.endswith("2/2 pass")
+    explain = CliRunner().invoke(rubric_group, ["explain", DEFAULT, "--language", "zh"])
+    assert explain.exit_code == 0 and "开场问候 — 5 pts" in explain.output
