@@ -41,6 +41,13 @@ _LAZY = {
     "list_models": "qa_toolkit.asr.models",
     "resolve_model": "qa_toolkit.asr.models",
     "find_calls": "qa_toolkit.discover",
+    "load_rubric": "qa_toolkit.rubric",
+    "score_call": "qa_toolkit.scoring",
+    "CallScore": "qa_toolkit.scoring_types",
+    "ItemResult": "qa_toolkit.scoring_types",
+    "Evidence": "qa_toolkit.scoring_types",
+    "Flag": "qa_toolkit.scoring_types",
+    "RubricError": "qa_toolkit.errors",
 }
 
 if TYPE_CHECKING:
@@ -48,11 +55,20 @@ if TYPE_CHECKING:
     from qa_toolkit.asr.models import list_models, resolve_model
     from qa_toolkit.audio import load_audio
     from qa_toolkit.discover import find_calls
+    from qa_toolkit.errors import RubricError
+    from qa_toolkit.rubric import load_rubric
+    from qa_toolkit.scoring import score_call
+    from qa_toolkit.scoring_types import CallScore, Evidence, Flag, ItemResult
     from qa_toolkit.transcription import transcribe
     from qa_toolkit.transcripts import load_transcript, save_transcript
 
 __all__ = [
     "AudioError",
+    "CallScore",
+    "Evidence",
+    "Flag",
+    "ItemResult",
+    "RubricError",
     "AudioSource",
     "EngineError",
     "EngineInfo",
@@ -68,9 +84,11 @@ __all__ = [
     "list_models",
     "load_audio",
     "load_engine",
+    "load_rubric",
     "load_transcript",
     "resolve_model",
     "save_transcript",
+    "score_call",
     "transcribe",
 ]
 
