@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from qa_toolkit.asr.base import AsrSegment
+from qa_toolkit.turns import join_words
 from qa_toolkit.types import Speaker, Word
 
 __all__ = ["RoleAssignment", "SpeakerTurn", "assign_roles", "split_by_speaker"]
@@ -331,7 +332,7 @@ def _split_segment(
             AsrSegment(
                 start_s=words[0].start_s,
                 end_s=words[-1].end_s,
-                text=_join_words(words, cjk=cjk),
+                text=join_words(words, cjk=cjk),
                 words=tuple(words),
                 confidence=segment.confidence,
                 no_speech_prob=segment.no_speech_prob,
@@ -339,14 +340,3 @@ def _split_segment(
         )
         for speaker, words in runs
     ]
-
-
-def _join_words(words: Sequence[Word], *, cjk: bool) -> str:
-    """Segment text from its words: no spaces in Chinese, the words' own spaces otherwise."""
-    if cjk:
-        return "".join(w.text.strip() for w in words)
-    # faster-whisper words carry their leading space (" world"); words from
-    # engines that strip it are joined with single spaces instead.
-    if any(w.text[:1].isspace() for w in words[1:]):
-        return "".join(w.text for w in words).strip()
-    return " ".join(w.text.strip() for w in words)

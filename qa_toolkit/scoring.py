@@ -128,7 +128,9 @@ class _Run:
             if anchor is None:
                 return None
         utts, description = select(self.transcript, node.speaker, node.window, anchor)
-        view = View(self.transcript, utts, description, self.features, node.speaker)
+        results = {key: found.status for key, found in self.events.items()}
+        results.update((key, found.status) for key, found in self.items.items())
+        view = View(self.transcript, utts, description, self.features, node.speaker, results)
         return resolve_detector(node.detector).detect(view, node.options)
 
     def _anchor(self, target: str) -> Utterance | None:

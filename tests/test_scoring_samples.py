@@ -73,6 +73,50 @@ def test_scoring_default_rubric_on_escalation_and_hold(rubric: Rubric) -> None:
     assert dead_air.evidence[1].reason == "25.0 s with nobody speaking"
 
 
+def test_scoring_default_rubric_looking_up_an_account_needs_no_identity_check(
+    rubric: Rubric,
+) -> None:
+    hold = score_call(_truth("long_hold"), rubric)
+    # "Please hold while I check your account" is a look-up, not a change.
+    assert hold.item("identity_verified").status == "na"
+    assert not hold.auto_failed and hold.score > 60
+
+
+@pytest.mark.parametrize(
+    ("agent_line", "language", "event"),
+    [
+        ("Let me pull up your account and check your order.", "en", False),
+        ("I can't refund that, I'm afraid.", "en", False),
+        ("You can change your address online.", "en", False),
+        ("I can see there are no changes on your account.", "en", False),
+        ("I'll give you an update on your order tomorrow.", "en", False),
+        ("I have cancelled your contract as of today.", "en", True),
+        ("I've updated the delivery address on your order.", "en", True),
+        ("Your refund is on its way.", "en", True),
+        ("我帮您查询一下账户。", "zh", False),
+        ("您可以在App里自行修改地址。", "zh", False),
+        ("已经为您注销了这个号码。", "zh", True),
+        ("我这边为您办理退款。", "zh", True),
+    ],
+)
+def test_scoring_default_rubric_account_action_means_a_change(
+    rubric: Rubric, agent_line: str, language: str, event: bool
+) -> None:
+    customer = "Hi, I need help with my account." if language == "en" else "你好，我想咨询一下。"
+    call = Transcript(
+        "acct",
+        (
+            Utterance("u0", "customer", 0.0, 2.0, customer),
+            Utterance("u1", "agent", 2.5, 5.0, agent_line),
+        ),
+        language=language,
+    )
+    score = score_call(call, rubric)
+    # No verification was asked for, so a real change fails the call and a look-up does not.
+    assert score.item("identity_verified").status == ("fail" if event else "na")
+    assert score.auto_failed is event
+
+
 def test_scoring_default_rubric_on_chat_samples(rubric: Rubric) -> None:
     en = score_call(_text_sample("chat_en.txt"), rubric)
     zh = score_call(_text_sample("chat_zh.txt"), rubric)
@@ -114,7 +158,7 @@ def test_scoring_cli_rubric_error_exits_1_with_every_problem(tmp_path: Path) -> 
         line.endswith("sections[0].items[1]: give at least one of any, all, n_of, none")
         for line in lines
     )
-    assert any(line.startswith(f"{DEFAULT}: ok (default v1") for line in lines)
+    assert any(line.startswith(f"{DEFAULT}: ok (default v2") for line in lines)
 
 
 def test_scoring_cli_rubric_test_and_explain(tmp_path: Path) -> None:

@@ -44,7 +44,7 @@ def build_rubric(data: Any, problems: Problems) -> Rubric | None:
         ]
     built = [s for s in sections if s is not None]
     _check_unique_ids(data, problems)
-    order = _check_references(data, problems)
+    order = _check_references(data, problems, _option_references(events, built))
     weighted = _resolve_weights(built, raw_sections, problems)
     if problems.found or not isinstance(header, RubricSpec):
         return None
@@ -144,6 +144,28 @@ def _build_item(raw: Any, loc: Loc, section_id: str, problems: Problems) -> Item
     )
 
 
+# node id → (the option that names them, [(kind, id)]) for detectors that read
+# other items' or events' results (a classifier's ``item:greeting`` input).
+OptionRefs = dict[str, tuple[str, list[tuple[str, str]]]]
+
+
+def _option_references(events: dict[str, Event], sections: list[Section]) -> OptionRefs:
+    """The ids that detector options read, for options that say so.
+
+    A detector's options model may define ``rubric_references()`` returning
+    ``(option name, ((kind, id), ...))`` with kind ``item`` or ``event``; those
+    ids are checked like ``applies_if`` and scored before the node.
+    """
+    found: OptionRefs = {}
+    nodes: list[Event | Item] = [*events.values(), *(i for s in sections for i in s.items)]
+    for node in nodes:
+        refs = getattr(node.options, "rubric_references", None)
+        if callable(refs):
+            field_name, ids = refs()
+            found[node.id] = (str(field_name), [(str(k), str(i)) for k, i in ids])
+    return found
+
+
 def _raw_items(data: dict[str, Any]) -> dict[str, tuple[Loc, dict[str, Any]]]:
     """Item id → its location in the file and raw mapping (the first of a repeated id)."""
     found: dict[str, tuple[Loc, dict[str, Any]]] = {}
@@ -212,7 +234,9 @@ def _references(body: dict[str, Any]) -> list[tuple[Loc, str, str]]:
     return refs
 
 
-def _check_references(data: dict[str, Any], problems: Problems) -> tuple[str, ...]:
+def _check_references(
+    data: dict[str, Any], problems: Problems, option_refs: OptionRefs
+) -> tuple[str, ...]:
     """Check that every reference names an event or item; return a dependency order."""
     nodes = _raw_nodes(data)
     events = data.get("events")
@@ -225,10 +249,17 @@ def _check_references(data: dict[str, Any], problems: Problems) -> tuple[str, ..
     for node_id, loc, body in nodes:
         graph.setdefault(node_id, [])
         locs.setdefault(node_id, loc)
-        for sub, kind, target in _references(body):
+        refs = _references(body)
+        if node_id in option_refs and locs[node_id] == loc:
+            field_name, ids = option_refs[node_id]
+            refs += [((field_name,), kind, target) for kind, target in ids]
+        for sub, kind, target in refs:
             if target not in names[kind]:
                 hint = did_you_mean(target, names[kind])
-                problems.add((*loc, *sub), f"no {what[kind]} {target!r}{hint}")
+                missing = f"no {what[kind]} {target!r}"
+                if sub[0] not in ("window", "applies_if"):
+                    missing = f"{sub[0]} reads {kind} {target!r}, which this rubric does not have"
+                problems.add((*loc, *sub), missing + hint)
             elif target == node_id:
                 problems.add((*loc, *sub), f"{node_id!r} refers to itself")
             else:

@@ -124,10 +124,12 @@ def compose(text: str, origin: str) -> tuple[Any, Marks]:
 class Problems:
     """Collects problems with their positions while a rubric is checked."""
 
-    def __init__(self, origin: str, data: Any, marks: Marks) -> None:
+    def __init__(self, origin: str, data: Any, marks: Marks, base_dir: Path | None = None) -> None:
         self.origin = origin
         self.data = data
         self.marks = marks
+        # Files a rubric names (a classifier's model) are relative to the rubric.
+        self.context = {"rubric_dir": base_dir or Path.cwd()}
         self.found: list[RubricProblem] = []
         for loc in marks.duplicates:
             self.add(loc, f"duplicate key {loc[-1]!r}; the later one would silently win", key=True)
@@ -144,7 +146,7 @@ class Problems:
     ) -> BaseModel | None:
         """Validate data against a model, recording its errors; ``None`` when invalid."""
         try:
-            return model.model_validate(data)
+            return model.model_validate(data, context=self.context)
         except ValidationError as exc:
             errors = [
                 (self._data_loc(base, tuple(e["loc"]), keep_last=e["type"] == "missing"), e)
@@ -259,12 +261,14 @@ def _model_in(annotation: Any) -> type[BaseModel] | None:
     return None
 
 
-def parse_rubric(text: str, origin: str = "<string>") -> Rubric:
+def parse_rubric(text: str, origin: str = "<string>", base_dir: str | Path | None = None) -> Rubric:
     """Parse and validate rubric YAML text.
 
     Args:
         text: the YAML.
         origin: the name used in error messages (usually the file path).
+        base_dir: where files the rubric names (classifier models) are looked
+            up; the current directory when not given.
 
     Returns:
         The validated :class:`~qa_toolkit.rubric.schema.Rubric`.
@@ -275,7 +279,7 @@ def parse_rubric(text: str, origin: str = "<string>") -> Rubric:
     from qa_toolkit.rubric.builder import build_rubric
 
     data, marks = compose(text, origin)
-    problems = Problems(origin, data, marks)
+    problems = Problems(origin, data, marks, Path(base_dir) if base_dir is not None else None)
     rubric = build_rubric(data, problems)
     problems.raise_if_any()
     assert rubric is not None  # build_rubric returns None only with problems
@@ -308,6 +312,6 @@ def load_rubric(path: str | Path) -> Rubric:
         raise RubricError(
             [RubricProblem(origin, 1, 1, "", f"cannot read the rubric: {why}")]
         ) from None
-    rubric = parse_rubric(text, origin)
+    rubric = parse_rubric(text, origin, Path(path).parent)
     logger.debug("loaded rubric %s v%s from %s", rubric.id, rubric.version, origin)
     return rubric

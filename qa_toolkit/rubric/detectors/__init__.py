@@ -4,7 +4,16 @@ Importing this package registers the built-in detectors; a plug-in registers
 its own with :func:`register`.
 """
 
-from . import metric, phrase, regex, semantic, sentiment, sequence  # noqa: F401  (registers)
+from . import (  # noqa: F401  (importing registers them)
+    classifier,
+    llm,
+    metric,
+    phrase,
+    regex,
+    semantic,
+    sentiment,
+    sequence,
+)
 from .base import (
     Detection,
     DetectorInfo,

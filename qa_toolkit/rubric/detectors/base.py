@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import BaseModel
@@ -32,6 +32,8 @@ class View:
         description: the scope in words ("the agent's first 30 s").
         features: the call's features (see ``qa_toolkit.scoring_features``).
         speaker: the scoped speaker (``agent``, ``customer`` or ``any``).
+        results: the status of every event and item decided before this one
+            (the rubric orders nodes so that those a detector reads come first).
     """
 
     transcript: Transcript
@@ -39,6 +41,7 @@ class View:
     description: str
     features: Mapping[str, float]
     speaker: str = "any"
+    results: Mapping[str, Status] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
