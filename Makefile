@@ -9,6 +9,8 @@ BIN    := $(VENV)/bin
 
 demo: install
 	$(BIN)/qa transcribe samples --out out/transcripts
+	$(BIN)/qa score out/transcripts --rubric rubrics/default.yaml --format json \
+		--report out/report.md > out/scores.jsonl
 
 test: system-deps $(BIN)/python
 	$(BIN)/pip install --quiet -e ".[all,test]"

@@ -70,27 +70,66 @@ def _load_calls(
     "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
 )
 @click.option("--fail-on-flag", is_flag=True, help=f"Exit {EXIT_FLAGGED} when any call is flagged.")
-def score_command(inputs: tuple[str, ...], rubric_path: str, fmt: str, fail_on_flag: bool) -> None:
+@click.option(
+    "--report",
+    "report_path",
+    type=click.Path(dir_okay=False, writable=True),
+    help="Also write a Markdown report (lowest scores first, evidence of flagged calls).",
+)
+def score_command(
+    inputs: tuple[str, ...], rubric_path: str, fmt: str, fail_on_flag: bool, report_path: str | None
+) -> None:
     """Score calls (transcript JSON, text transcripts or audio) against a rubric."""
     rubric = _load_rubric_or_exit(rubric_path)
     calls = _load_calls(inputs)
-    flagged = failed = False
+    failed = False
+    results: list[CallScore] = []
     for name, transcript in calls:
         if isinstance(transcript, QAToolkitError):
             click.echo(f"error: {transcript}", err=True)
             failed = True
             continue
         result = score_call(transcript, rubric)
-        flagged = flagged or bool(result.flags)
+        results.append(result)
         if fmt == "json":
             indent = 2 if len(calls) == 1 else None
             click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=indent))
         else:
             click.echo(render_score(result, rubric, name))
+    flagged = any(result.flags for result in results)
+    if len(calls) > 1:
+        _echo_summary(results, failures=sum(1 for _, t in calls if isinstance(t, Exception)))
+    if report_path:
+        from pathlib import Path
+
+        from qa_toolkit.report import markdown_report
+
+        Path(report_path).write_text(markdown_report(results), "utf-8")
+        click.echo(f"report written to {report_path}", err=True)
     if failed:
         raise SystemExit(1)
     if fail_on_flag and flagged:
         raise SystemExit(EXIT_FLAGGED)
+
+
+def _echo_summary(results: list[CallScore], *, failures: int) -> None:
+    """A table of the scored calls on stderr, lowest score first, and the headline numbers."""
+    from qa_toolkit.report import summarise
+
+    summary = summarise(results)
+    click.echo("", err=True)
+    click.echo(f"{'call':<24} {'score':>6}  {'band':<18} flags", err=True)
+    for result in sorted(results, key=lambda r: r.score):
+        flags = ", ".join(flag.kind for flag in result.flags) or "-"
+        click.echo(
+            f"{result.call_id:<24} {result.score:>6.1f}  {result.band:<18} {flags}", err=True
+        )
+    most = ", ".join(f"{item} ({n})" for item, n in summary.most_failed) or "none"
+    click.echo(
+        f"{summary.calls} scored, mean {summary.mean_score:.1f}, {summary.flagged} flagged, "
+        f"{failures} failed; items failed most: {most}",
+        err=True,
+    )
 
 
 def render_score(result: CallScore, rubric: Rubric, name: str = "") -> str:
