@@ -48,6 +48,11 @@ _LAZY = {
     "Evidence": "qa_toolkit.scoring_types",
     "Flag": "qa_toolkit.scoring_types",
     "RubricError": "qa_toolkit.errors",
+    "extract_features": "qa_toolkit.features",
+    "CallFeatures": "qa_toolkit.features",
+    "redact": "qa_toolkit.privacy",
+    "find_pii": "qa_toolkit.privacy",
+    "bleep_audio": "qa_toolkit.privacy",
 }
 
 if TYPE_CHECKING:
@@ -56,6 +61,8 @@ if TYPE_CHECKING:
     from qa_toolkit.audio import load_audio
     from qa_toolkit.discover import find_calls
     from qa_toolkit.errors import RubricError
+    from qa_toolkit.features import CallFeatures, extract_features
+    from qa_toolkit.privacy import bleep_audio, find_pii, redact
     from qa_toolkit.rubric import load_rubric
     from qa_toolkit.scoring import score_call
     from qa_toolkit.scoring_types import CallScore, Evidence, Flag, ItemResult
@@ -70,6 +77,7 @@ __all__ = [
     "ItemResult",
     "RubricError",
     "AudioSource",
+    "CallFeatures",
     "EngineError",
     "EngineInfo",
     "ModelNotFoundError",
@@ -80,12 +88,16 @@ __all__ = [
     "Utterance",
     "Word",
     "__version__",
+    "bleep_audio",
+    "extract_features",
+    "find_pii",
     "find_calls",
     "list_models",
     "load_audio",
     "load_engine",
     "load_rubric",
     "load_transcript",
+    "redact",
     "resolve_model",
     "save_transcript",
     "score_call",

@@ -326,10 +326,13 @@ def models(fmt: str) -> None:
 
 def _register() -> None:
     """Add the commands that live in their own modules."""
+    from qa_toolkit.cli_analytics import analyze_command, redact_command
     from qa_toolkit.cli_scoring import rubric_group, score_command
 
     qa.add_command(score_command, "score")
     qa.add_command(rubric_group, "rubric")
+    qa.add_command(analyze_command, "analyze")
+    qa.add_command(redact_command, "redact")
 
 
 _register()
