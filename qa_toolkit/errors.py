@@ -79,3 +79,15 @@ class RubricError(QAToolkitError):
     def __init__(self, problems: list[RubricProblem] | tuple[RubricProblem, ...]) -> None:
         self.problems = tuple(problems)
         super().__init__("\n".join(str(p) for p in self.problems))
+
+
+class StoreError(QAToolkitError):
+    """The results store cannot be opened, read or written."""
+
+
+class SchemaVersionError(StoreError):
+    """A store was written with a schema this version cannot migrate (newer or unknown)."""
+
+
+class MetadataError(QAToolkitError):
+    """Call metadata (a sidecar file or a filename pattern) cannot be used."""
