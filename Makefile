@@ -8,9 +8,9 @@ BIN    := $(VENV)/bin
 .PHONY: demo test install system-deps lint samples
 
 demo: install
-	$(BIN)/qa transcribe samples --out out/transcripts
-	$(BIN)/qa score out/transcripts --rubric rubrics/default.yaml --format json \
-		--report out/report.md > out/scores.jsonl
+	$(BIN)/qa batch samples --rubric rubrics/default.yaml --store out/qa.db \
+		--report out/report --workers 2
+	$(BIN)/qa export --format csv --store out/qa.db --out out/scores.csv
 
 test: system-deps $(BIN)/python
 	$(BIN)/pip install --quiet -e ".[all,test]"

@@ -53,30 +53,46 @@ _LAZY = {
     "redact": "qa_toolkit.privacy",
     "find_pii": "qa_toolkit.privacy",
     "bleep_audio": "qa_toolkit.privacy",
+    "Store": "qa_toolkit.store",
+    "Filters": "qa_toolkit.store",
+    "run_batch": "qa_toolkit.batch",
+    "rescore": "qa_toolkit.batch",
+    "BatchOptions": "qa_toolkit.batch",
+    "AsrSettings": "qa_toolkit.batch_tasks",
+    "write_report": "qa_toolkit.report",
+    "markdown_report": "qa_toolkit.report",
 }
 
 if TYPE_CHECKING:
     from qa_toolkit.asr import load_engine
     from qa_toolkit.asr.models import list_models, resolve_model
     from qa_toolkit.audio import load_audio
+    from qa_toolkit.batch import BatchOptions, rescore, run_batch
+    from qa_toolkit.batch_tasks import AsrSettings
     from qa_toolkit.discover import find_calls
     from qa_toolkit.errors import RubricError
     from qa_toolkit.features import CallFeatures, extract_features
     from qa_toolkit.privacy import bleep_audio, find_pii, redact
+    from qa_toolkit.report import markdown_report, write_report
     from qa_toolkit.rubric import load_rubric
     from qa_toolkit.scoring import score_call
     from qa_toolkit.scoring_types import CallScore, Evidence, Flag, ItemResult
+    from qa_toolkit.store import Filters, Store
     from qa_toolkit.transcription import transcribe
     from qa_toolkit.transcripts import load_transcript, save_transcript
 
 __all__ = [
+    "AsrSettings",
     "AudioError",
     "CallScore",
     "Evidence",
+    "Filters",
     "Flag",
     "ItemResult",
     "RubricError",
+    "Store",
     "AudioSource",
+    "BatchOptions",
     "CallFeatures",
     "EngineError",
     "EngineInfo",
@@ -97,11 +113,15 @@ __all__ = [
     "load_engine",
     "load_rubric",
     "load_transcript",
+    "markdown_report",
     "redact",
+    "rescore",
     "resolve_model",
+    "run_batch",
     "save_transcript",
     "score_call",
     "transcribe",
+    "write_report",
 ]
 
 

@@ -52,7 +52,10 @@ def main() -> None:
     """Console-script entry point: turns toolkit errors into one clear line."""
     debug = "--debug" in sys.argv
     try:
-        qa.main(standalone_mode=False)
+        # Outside standalone mode click returns ctx.exit()'s code instead of exiting.
+        code = qa.main(standalone_mode=False)
+        if isinstance(code, int) and code:
+            sys.exit(code)
     except click.exceptions.Abort:
         click.echo("aborted", err=True)
         sys.exit(130)
@@ -327,12 +330,17 @@ def models(fmt: str) -> None:
 def _register() -> None:
     """Add the commands that live in their own modules."""
     from qa_toolkit.cli_analytics import analyze_command, redact_command
+    from qa_toolkit.cli_batch import batch_command, export_command, report_command, rescore_command
     from qa_toolkit.cli_scoring import rubric_group, score_command
 
     qa.add_command(score_command, "score")
     qa.add_command(rubric_group, "rubric")
     qa.add_command(analyze_command, "analyze")
     qa.add_command(redact_command, "redact")
+    qa.add_command(batch_command, "batch")
+    qa.add_command(rescore_command, "rescore")
+    qa.add_command(export_command, "export")
+    qa.add_command(report_command, "report")
 
 
 _register()

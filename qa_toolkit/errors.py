@@ -91,3 +91,28 @@ class SchemaVersionError(StoreError):
 
 class MetadataError(QAToolkitError):
     """Call metadata (a sidecar file or a filename pattern) cannot be used."""
+
+
+class LabelFileError(QAToolkitError):
+    """A file of human QA labels is missing, malformed, or does not fit the rubric."""
+
+    def __init__(
+        self, origin: object, problems: list[str] | tuple[str, ...], *, fix: str = ""
+    ) -> None:
+        self.origin = str(origin)
+        self.problems = tuple(problems)
+        super().__init__(f"{origin}: " + "; ".join(self.problems), fix=fix)
+
+
+class CalibrationError(QAToolkitError):
+    """Calibration cannot run: too few labels, no labelled call found, nothing to fit."""
+
+
+class CallModelFileError(QAToolkitError):
+    """A calibrated call-model file is missing, not JSON, or not a valid model."""
+
+    def __init__(self, path: object, problem: str) -> None:
+        self.path = str(path)
+        super().__init__(
+            f"{path}: {problem}", fix="see qa-toolkit/call-model@1 in docs/calibration.md"
+        )

@@ -142,7 +142,7 @@ def write_report(
         _, curves[row.call_id] = write_call_page(
             store, row, folder / "calls", back="../index.html", page=_page
         )
-    failures = store.failure_rows(run_id) if run_id else _failures_on(store, date)
+    failures = store.failure_rows(run_id or store.latest_run_id("batch"))
     title = f"QA daily report — {date}" if date else f"QA report — run {run_id}"
     links = {row.call_id: f"calls/{page_name(row.call_id)}" for row in rows}
     html = _page(
@@ -174,12 +174,6 @@ def _page(name: str, **fields: str) -> str:
         footer=escape(f"qa-toolkit {__version__} · written {made}"),
         **fields,
     )
-
-
-def _failures_on(store: Store, date: str | None) -> list[FailureRow]:
-    """Failures of the latest run (a day's report shows what is still missing)."""
-    latest = store.latest_run_id("batch")
-    return store.failure_rows(latest) if latest else []
 
 
 def _rubrics(rows: Sequence[ScoreRow]) -> str:

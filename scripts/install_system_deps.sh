@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the toolkit and its tests use, if any is missing:
 # ffmpeg (decoding mp3/m4a and making test files), espeak-ng and sox (the sample
-# calls), libsndfile (wav/flac/ogg decoding).
+# calls), libsndfile (wav/flac/ogg decoding), chromium (rendering the reports and
+# the web app in tests).
 set -euo pipefail
 needed=()
 command -v ffmpeg >/dev/null || needed+=(ffmpeg)
 command -v espeak-ng >/dev/null || needed+=(espeak-ng)
 command -v sox >/dev/null || needed+=(sox)
 ldconfig -p 2>/dev/null | grep -q libsndfile || needed+=(libsndfile1)
+command -v chromium >/dev/null || needed+=(chromium)
 if [ ${#needed[@]} -eq 0 ]; then
   exit 0
 fi

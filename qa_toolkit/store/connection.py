@@ -1,0 +1,159 @@
+"""Opening a SQLite store safely: WAL, a busy timeout, and the schema brought up to date.
+
+WAL lets the web app and reports read while a batch writes; two writers (two
+batches, or a batch and a reviewer) queue on the write lock for up to
+``timeout_s`` instead of failing. Every write runs in one ``BEGIN IMMEDIATE``
+transaction, so a killed process or a full disk leaves no half-written call.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+
+from qa_toolkit.errors import SchemaVersionError, StoreError
+from qa_toolkit.store.schema import MIGRATIONS, SCHEMA_VERSION, Migration
+
+logger = logging.getLogger(__name__)
+
+_FIX_NEWER = "upgrade qa-toolkit (pip install -U qa-toolkit), or use another --store file"
+
+
+def utc_now() -> str:
+    """Now, as ISO 8601 text in UTC with microseconds (sorts as text)."""
+    return datetime.now(timezone.utc).isoformat(timespec="microseconds")
+
+
+def connect(
+    path: Path, *, timeout_s: float, migrations: tuple[Migration, ...] = MIGRATIONS
+) -> sqlite3.Connection:
+    """Open (creating if needed) a store file and migrate it to the current schema.
+
+    Raises:
+        StoreError: the file is not a SQLite database or cannot be opened.
+        SchemaVersionError: the store is newer than this toolkit, or not a store.
+    """
+    if path.parent and not path.parent.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        conn = sqlite3.connect(str(path), timeout=timeout_s, isolation_level=None)
+        conn.row_factory = sqlite3.Row
+        conn.execute(f"PRAGMA busy_timeout = {int(timeout_s * 1000)}")
+        mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+        # NORMAL is safe from corruption in WAL mode; a power cut may lose the
+        # last calls, which the next run redoes.
+        conn.execute("PRAGMA synchronous = NORMAL")
+        conn.execute("PRAGMA foreign_keys = ON")
+    except sqlite3.DatabaseError as error:
+        raise StoreError(
+            f"{path}: cannot be opened as a store ({error})",
+            fix="pass --store with a new file name, or the path of a qa-toolkit store",
+        ) from error
+    if str(mode).lower() != "wal":
+        logger.warning("%s: journal mode is %s, not WAL (a network drive?)", path, mode)
+    migrate(conn, path, migrations)
+    return conn
+
+
+@contextmanager
+def transaction(conn: sqlite3.Connection, origin: Path) -> Iterator[sqlite3.Connection]:
+    """One write transaction that takes the write lock first (so writers queue, not deadlock).
+
+    Raises:
+        StoreError: the write failed (disk full, locked past the timeout); nothing
+            of it was kept.
+    """
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+    except sqlite3.OperationalError as error:
+        raise _store_error(origin, error) from error
+    try:
+        yield conn
+    except BaseException as error:
+        _rollback(conn)
+        if isinstance(error, sqlite3.OperationalError):
+            raise _store_error(origin, error) from error
+        raise
+    else:
+        try:
+            conn.execute("COMMIT")
+        except sqlite3.OperationalError as error:
+            _rollback(conn)
+            raise _store_error(origin, error) from error
+
+
+def _rollback(conn: sqlite3.Connection) -> None:
+    # SQLite may already have rolled back on its own (a full disk, an I/O error).
+    if conn.in_transaction:
+        conn.execute("ROLLBACK")
+
+
+def _store_error(origin: Path, error: sqlite3.OperationalError) -> StoreError:
+    text = str(error)
+    if "full" in text:
+        fix = "free disk space and run the command again; finished calls are kept"
+    elif "locked" in text or "busy" in text:
+        fix = "another process held the store too long; run again when it is done"
+    else:
+        fix = "check the file's permissions and free space"
+    return StoreError(f"{origin}: write failed ({text}); nothing of it was kept", fix=fix)
+
+
+def current_version(conn: sqlite3.Connection, origin: Path) -> int:
+    """The store's schema version; 0 for an empty file.
+
+    Raises:
+        SchemaVersionError: the file holds tables but no version (not a store).
+    """
+    tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    if "schema_version" not in tables:
+        if tables:
+            raise SchemaVersionError(
+                f"{origin}: is a SQLite database but not a qa-toolkit store "
+                f"(it has tables {', '.join(sorted(tables)[:5])} and no schema_version)",
+                fix="pass --store with a new file name",
+            )
+        return 0
+    row = conn.execute("SELECT MAX(version) FROM schema_version").fetchone()
+    return int(row[0] or 0)
+
+
+def migrate(
+    conn: sqlite3.Connection, origin: Path, migrations: tuple[Migration, ...] = MIGRATIONS
+) -> int:
+    """Apply the migrations a store lacks, all in one transaction.
+
+    Returns:
+        The schema version the store is at now.
+
+    Raises:
+        SchemaVersionError: the store is newer than this toolkit knows.
+    """
+    from qa_toolkit import __version__
+
+    latest = migrations[-1].version if migrations else SCHEMA_VERSION
+    with transaction(conn, origin):
+        version = current_version(conn, origin)
+        if version > latest:
+            raise SchemaVersionError(
+                f"{origin}: store schema v{version} is newer than this qa-toolkit "
+                f"{__version__} reads (v{latest})",
+                fix=_FIX_NEWER,
+            )
+        for step in migrations:
+            if step.version <= version:
+                continue
+            logger.info("%s: migrating to schema v%d (%s)", origin, step.version, step.description)
+            for statement in step.statements:
+                conn.execute(statement)
+            conn.execute(
+                "INSERT INTO schema_version (version, applied_at, toolkit_version, description) "
+                "VALUES (?, ?, ?, ?)",
+                (step.version, utc_now(), __version__, step.description),
+            )
+            version = step.version
+    return version

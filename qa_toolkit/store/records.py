@@ -1,0 +1,283 @@
+"""Typed rows read back from the store, and the filters that select them.
+
+One query per kind of row, built from a :class:`Filters` value with bound
+parameters; the DataFrame API, the exports and the reports all read through
+these, so a filter means the same thing everywhere.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, fields
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from qa_toolkit.scoring_types import CallScore, Evidence, Flag, ItemResult, SectionScore
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+# The newest score of each call (for one rubric when the filter names one).
+_LATEST = (
+    "s.created_at = (SELECT MAX(s2.created_at) FROM scores s2 WHERE s2.call_id = s.call_id{rubric})"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Filters:
+    """Which calls to read; every field given must hold.
+
+    Attributes:
+        date: the calls of one day (``2026-11-21``).
+        since: calls on or after this day.
+        until: calls on or before this day.
+        team: one team.
+        agent_id: one agent.
+        queue: one queue.
+        rubric_id: scores from one rubric (else each call's newest score).
+        run_id: calls a run processed.
+        flagged: only flagged (True) or only unflagged (False) calls.
+        call_ids: only these calls.
+        latest: each call's newest score only (False: the whole history).
+    """
+
+    date: str | None = None
+    since: str | None = None
+    until: str | None = None
+    team: str | None = None
+    agent_id: str | None = None
+    queue: str | None = None
+    rubric_id: str | None = None
+    run_id: str | None = None
+    flagged: bool | None = None
+    call_ids: tuple[str, ...] = ()
+    latest: bool = True
+
+    @classmethod
+    def of(cls, **given: Any) -> Filters:
+        """Filters from keyword arguments, turning dates into ISO text.
+
+        Raises:
+            UsageError: a keyword that is not a filter.
+        """
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(given) - known)
+        if unknown:
+            from qa_toolkit.errors import UsageError
+
+            raise UsageError(
+                f"unknown filter {', '.join(unknown)}",
+                fix=f"use some of {', '.join(sorted(known))}",
+            )
+        clean: dict[str, Any] = {
+            k: (v.isoformat() if isinstance(v, date) else v) for k, v in given.items()
+        }
+        if "call_ids" in clean and clean["call_ids"] is not None:
+            clean["call_ids"] = tuple(clean["call_ids"])
+        return cls(**{k: v for k, v in clean.items() if v is not None})
+
+    def where(self) -> tuple[str, list[Any]]:
+        """The SQL condition over ``c`` (calls) and ``s`` (scores), and its parameters."""
+        parts: list[str] = []
+        params: list[Any] = []
+        for column, value in (
+            ("c.call_date = ?", self.date),
+            ("c.call_date >= ?", self.since),
+            ("c.call_date <= ?", self.until),
+            ("c.team = ?", self.team),
+            ("c.agent_id = ?", self.agent_id),
+            ("c.queue = ?", self.queue),
+            ("s.rubric_id = ?", self.rubric_id),
+        ):
+            if value is not None:
+                parts.append(column)
+                params.append(value)
+        if self.run_id is not None:
+            parts.append("c.call_id IN (SELECT call_id FROM run_calls WHERE run_id = ?)")
+            params.append(self.run_id)
+        if self.flagged is not None:
+            parts.append("s.flagged = ?")
+            params.append(1 if self.flagged else 0)
+        if self.call_ids:
+            parts.append(f"c.call_id IN ({', '.join('?' for _ in self.call_ids)})")
+            params.extend(self.call_ids)
+        if self.latest:
+            rubric = " AND s2.rubric_id = ?" if self.rubric_id is not None else ""
+            parts.append(_LATEST.format(rubric=rubric))
+            if self.rubric_id is not None:
+                params.append(self.rubric_id)
+        return (" AND ".join(parts) or "1 = 1"), params
+
+
+@dataclass(frozen=True, slots=True)
+class ScoreRow:
+    """One scored call with its metadata: a row of ``Store.scores()``."""
+
+    call_id: str
+    call_date: str
+    start_time: str | None
+    agent_id: str
+    team: str
+    queue: str
+    customer_id: str
+    kind: str
+    duration_s: float | None
+    language: str | None
+    rubric_id: str
+    rubric_version: str
+    score: float
+    raw_score: float
+    band: str
+    auto_failed: bool
+    flagged: bool
+    flags: str
+    run_id: str
+    scored_at: str
+    score_key: str
+    transcript_key: str
+
+
+@dataclass(frozen=True, slots=True)
+class ItemRow:
+    """One rubric item of one scored call: a row of ``Store.items()``."""
+
+    call_id: str
+    call_date: str
+    agent_id: str
+    team: str
+    rubric_id: str
+    item_id: str
+    section_id: str
+    title: str
+    detector: str
+    status: str
+    points: float
+    max_points: float
+    critical: bool
+    category: str
+    evidence: str
+    score_key: str
+
+
+@dataclass(frozen=True, slots=True)
+class FlagRow:
+    """One flag raised on a scored call: a row of ``Store.flags()``."""
+
+    call_id: str
+    call_date: str
+    agent_id: str
+    team: str
+    rubric_id: str
+    kind: str
+    reason: str
+    score_key: str
+
+
+@dataclass(frozen=True, slots=True)
+class FailureRow:
+    """A call a run could not finish, the stage it stopped at and why."""
+
+    run_id: str
+    call_id: str
+    stage: str
+    error_type: str
+    reason: str
+    files: str
+    updated_at: str
+
+
+@dataclass(frozen=True, slots=True)
+class RunRow:
+    """One run of ``qa batch`` or ``qa rescore``."""
+
+    run_id: str
+    command: str
+    started_at: str
+    finished_at: str | None
+    status: str
+    inputs: str
+    rubric_id: str | None
+    rubric_version: str | None
+    toolkit_version: str
+    options: str
+    host: str
+    calls: int
+    failures: int
+
+
+SCORE_SQL = """
+SELECT c.call_id, c.call_date, c.start_time, c.agent_id, c.team, c.queue, c.customer_id, c.kind,
+       c.duration_s, c.language, s.rubric_id, s.rubric_version, s.score, s.raw_score, s.band,
+       s.auto_failed, s.flagged, '' AS flags, s.run_id, s.created_at AS scored_at, s.score_key,
+       s.transcript_key
+FROM scores s JOIN calls c ON c.call_id = s.call_id
+WHERE {where}
+ORDER BY c.call_date, c.call_id, s.created_at
+"""
+
+ITEM_SQL = """
+SELECT c.call_id, c.call_date, c.agent_id, c.team, s.rubric_id, i.item_id, i.section_id, i.title,
+       i.detector, i.status, i.points, i.max_points, i.critical, i.category, i.evidence,
+       s.score_key
+FROM item_results i JOIN scores s ON s.score_key = i.score_key JOIN calls c ON c.call_id = s.call_id
+WHERE {where}
+ORDER BY c.call_id, s.created_at, i.section_id, i.item_id
+"""
+
+FLAG_SQL = """
+SELECT c.call_id, c.call_date, c.agent_id, c.team, s.rubric_id, f.kind, f.reason, s.score_key
+FROM flags f JOIN scores s ON s.score_key = f.score_key JOIN calls c ON c.call_id = s.call_id
+WHERE {where}
+ORDER BY c.call_id, f.position
+"""
+
+_BOOLEAN = {"auto_failed", "flagged", "critical"}
+
+
+def build(kind: type[Any], row: Any) -> Any:
+    """A typed row from a database row, turning 0/1 columns into booleans."""
+    names = [f.name for f in fields(kind)]
+    values = {n: (bool(row[n]) if n in _BOOLEAN else row[n]) for n in names}
+    return kind(**values)
+
+
+def frame(kind: type[Any], rows: Sequence[Any]) -> pd.DataFrame:
+    """Typed rows as a DataFrame with one column per field (empty frames keep the columns)."""
+    import pandas as pd
+
+    columns = [f.name for f in fields(kind)]
+    return pd.DataFrame([asdict(r) for r in rows], columns=columns)
+
+
+def score_from_body(body: Mapping[str, Any], categories: Mapping[str, str]) -> CallScore:
+    """A :class:`CallScore` back from its stored Score JSON and the items' categories."""
+    items = tuple(
+        ItemResult(
+            item_id=i["id"], section_id=i["section"], title=i.get("title", i["id"]),
+            detector=i.get("detector", ""), status=i["status"], points=i["points"],
+            max_points=i["max_points"], critical=i["critical"],
+            evidence=tuple(Evidence(**e) for e in i["evidence"]),
+            category=categories.get(i["id"], ""),
+        )
+        for i in body["items"]
+    )  # fmt: skip
+    sections = tuple(
+        SectionScore(s["id"], s["title"], s["weight"], s["points"], s["max_points"], s["score"])
+        for s in body.get("sections", ())
+    )
+    return CallScore(
+        call_id=body["call_id"],
+        rubric_id=body["rubric"]["id"],
+        rubric_version=body["rubric"]["version"],
+        score=body["score"],
+        raw_score=body.get("raw_score", body["score"]),
+        band=body["band"],
+        auto_failed=body["auto_failed"],
+        items=items,
+        sections=sections,
+        features=tuple(sorted(body.get("features", {}).items())),
+        flags=tuple(Flag(f["kind"], f["reason"]) for f in body.get("flags", ())),
+    )
+
+
+__all__ = ["FailureRow", "Filters", "FlagRow", "ItemRow", "RunRow", "ScoreRow"]
