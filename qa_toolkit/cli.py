@@ -331,6 +331,14 @@ def _register() -> None:
     """Add the commands that live in their own modules."""
     from qa_toolkit.cli_analytics import analyze_command, redact_command
     from qa_toolkit.cli_batch import batch_command, export_command, report_command, rescore_command
+    from qa_toolkit.cli_review import (
+        appeal_group,
+        drivers_command,
+        flagged_command,
+        override_command,
+        review_command,
+        show_command,
+    )
     from qa_toolkit.cli_scoring import rubric_group, score_command
 
     qa.add_command(score_command, "score")
@@ -341,6 +349,12 @@ def _register() -> None:
     qa.add_command(rescore_command, "rescore")
     qa.add_command(export_command, "export")
     qa.add_command(report_command, "report")
+    qa.add_command(flagged_command, "flagged")
+    qa.add_command(show_command, "show")
+    qa.add_command(review_command, "review")
+    qa.add_command(override_command, "override")
+    qa.add_command(appeal_group, "appeal")
+    qa.add_command(drivers_command, "drivers")
 
 
 _register()

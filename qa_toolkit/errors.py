@@ -116,3 +116,41 @@ class CallModelFileError(QAToolkitError):
         super().__init__(
             f"{path}: {problem}", fix="see qa-toolkit/call-model@1 in docs/calibration.md"
         )
+
+
+class ReviewError(QAToolkitError):
+    """A review action cannot be done: unknown call or item, stale rubric, bad transition."""
+
+
+class UnknownCallError(ReviewError):
+    """No scored call has this id in the store."""
+
+    exit_code = 2
+
+
+class UnknownItemError(ReviewError):
+    """An item id that the call's rubric does not have."""
+
+    exit_code = 2
+
+
+class StaleRubricError(ReviewError):
+    """The call was scored with another version of the rubric than the one given."""
+
+
+class InvalidTransitionError(ReviewError):
+    """A workflow step that is not allowed from the current state (or a locked appeal)."""
+
+
+class ReviewConflictError(ReviewError):
+    """Someone changed the call's review after it was read; the attempt is kept in the history.
+
+    Attributes:
+        expected_version: the version the caller had read.
+        current_version: the version the store is at.
+    """
+
+    def __init__(self, message: str, *, expected_version: int, current_version: int) -> None:
+        self.expected_version = expected_version
+        self.current_version = current_version
+        super().__init__(message, fix="reload the call, look at its history, and decide again")

@@ -107,14 +107,15 @@ def test_store_migrates_an_older_schema_and_keeps_its_data(tmp_path: Path) -> No
     with Store(path) as store:
         _fill(store, "c1")
     # A later toolkit adds a column: the v1 store is migrated in place, data kept.
-    later = (*MIGRATIONS, Migration(2, "calls.channel", ("ALTER TABLE calls ADD COLUMN x TEXT",)))
+    nxt = SCHEMA_VERSION + 1
+    later = (*MIGRATIONS, Migration(nxt, "calls.x", ("ALTER TABLE calls ADD COLUMN x TEXT",)))
     conn = sqlite3.connect(path, isolation_level=None)
-    assert migrate(conn, path, later) == 2
-    assert migrate(conn, path, later) == 2  # idempotent
+    assert migrate(conn, path, later) == nxt
+    assert migrate(conn, path, later) == nxt  # idempotent
     rows = conn.execute("SELECT call_id, x FROM calls").fetchall()
     versions = [r[0] for r in conn.execute("SELECT version FROM schema_version ORDER BY 1")]
     conn.close()
-    assert rows == [("c1", None)] and versions == [1, 2]
+    assert rows == [("c1", None)] and versions == list(range(1, nxt + 1))
 
 
 def test_store_write_is_all_or_nothing(tmp_path: Path) -> None:

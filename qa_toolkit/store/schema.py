@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from qa_toolkit.store.review_schema import V2_DESCRIPTION, V2_STATEMENTS
+
 
 @dataclass(frozen=True, slots=True)
 class Migration:
@@ -174,6 +176,7 @@ _V1 = (
 
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "runs, calls, transcripts, features, scores, items, flags, reviews, appeals", _V1),
+    Migration(2, V2_DESCRIPTION, V2_STATEMENTS),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version
 TABLES: tuple[str, ...] = (
@@ -187,4 +190,6 @@ TABLES: tuple[str, ...] = (
     "run_calls",
     "reviews",
     "appeals",
+    "flag_runs",
+    "review_flags",
 )

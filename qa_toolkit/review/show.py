@@ -1,0 +1,144 @@
+"""One call's drill-down: flags, review state, failed items, counterfactual, causes."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from qa_toolkit.review.causes import Counterfactual, RootCause, counterfactual, root_causes
+from qa_toolkit.review.flags import call_flags
+from qa_toolkit.review.records import Appeal, ItemOverride, ReviewState
+from qa_toolkit.review.workflow import StoreLike, appeals, item_overrides, opened, review_state
+from qa_toolkit.rubric.schema import Rubric
+from qa_toolkit.scoring_types import CallScore, Flag
+from qa_toolkit.types import Transcript
+
+# Used only when neither the caller, the rubric nor the run names a threshold.
+DEFAULT_THRESHOLD = 70.0
+_FEATURES = ("duration_s", "agent_talk_share", "dead_air_share", "hold_count",
+             "customer_sentiment_start", "customer_sentiment_end", "risk_count")  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class CallDetail:
+    """Everything ``qa show`` and the web app's call page show about one call."""
+
+    score: CallScore
+    threshold: float
+    flags: tuple[Flag, ...]
+    state: ReviewState
+    counterfactual: Counterfactual
+    causes: tuple[RootCause, ...]
+    overrides: tuple[ItemOverride, ...]
+    appeals: tuple[Appeal, ...]
+    transcript: Transcript | None
+    features: tuple[tuple[str, Any], ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The detail as a JSON-ready dict."""
+        return {
+            "score": self.score.to_dict(), "threshold": self.threshold,
+            "flags": [f.to_dict() for f in self.flags], "review": self.state.to_dict(),
+            "counterfactual": asdict(self.counterfactual),
+            "root_causes": [asdict(c) for c in self.causes],
+            "overrides": [o.to_dict() for o in self.overrides],
+            "appeals": [a.to_dict() for a in self.appeals],
+        }  # fmt: skip
+
+    def lines(self) -> list[tuple[str, dict[str, Any]]]:
+        """The terminal drill-down: (text, click style) per line; evidence is highlighted."""
+        s = self.score
+        out: list[tuple[str, dict[str, Any]]] = [
+            (f"{s.call_id}  score {s.score:.1f} ({s.band})  rubric {s.rubric_id} "
+             f"v{s.rubric_version}  review: {self.state.status} v{self.state.version}",
+             {"bold": True}),
+        ]  # fmt: skip
+        out += [(f"  flag {f.kind}: {f.reason}", {"fg": "yellow"}) for f in self.flags]
+        out += [(f"  {k} = {v}", {}) for k, v in self.features]
+        cf = self.counterfactual
+        saved = ", ".join(cf.item_ids) or "nothing"
+        verdict = (f"would pass (≥ {cf.threshold:g}) with: {saved} → {cf.score_after:.1f}"
+                   if cf.reachable else "no set of items reaches the threshold")  # fmt: skip
+        out.append((verdict, {"bold": True}))
+        for c in self.causes:
+            mark = "*" if c.in_counterfactual else " "
+            out.append((f" {mark} {c.item_id} [{c.category}] −{c.points_lost:g} pts "
+                        f"(+{c.score_gain:.1f} to score){' CRITICAL' if c.critical else ''}",
+                        {"fg": "red"}))  # fmt: skip
+            out += [(f"      {e.start_s:6.1f}s {e.speaker}: {e.quote!r} — {e.reason}", {})
+                    for e in c.evidence[:2]]  # fmt: skip
+        out += [(f"  override {o.item_id}: {o.auto_status} → {o.status} by {o.reviewer}: "
+                 f"{o.reason}", {"fg": "cyan"}) for o in self.overrides]  # fmt: skip
+        out += [(f"  appeal {a.appeal_id} {a.item_id or '(call)'}: {a.status}"
+                 f"{' final' if a.final else ''}: {a.reason}", {"fg": "cyan"})
+                for a in self.appeals]  # fmt: skip
+        out += self._transcript_lines()
+        return out
+
+    def _transcript_lines(self) -> list[tuple[str, dict[str, Any]]]:
+        if self.transcript is None:
+            return []
+        marked = {e.utterance_id for c in self.causes for e in c.evidence}
+        return [(f"{'>>' if u.id in marked else '  '} [{u.start_s:6.1f}] {u.speaker}: {u.text}",
+                 {"fg": "red", "bold": True} if u.id in marked else {})
+                for u in self.transcript.utterances]  # fmt: skip
+
+
+def call_detail(
+    store: StoreLike,
+    call_id: str,
+    *,
+    rubric: Rubric | None = None,
+    threshold: float | None = None,
+) -> CallDetail:
+    """One call's drill-down, for its newest score.
+
+    Args:
+        store: the store or its path.
+        call_id: the call.
+        rubric: the rubric the reviewer works with (its version must match the score's).
+        threshold: the score to reach; default the rubric's ``flag_below``, else the
+            rubric file the scoring run used, else 70.
+
+    Raises:
+        UnknownCallError, StaleRubricError: see :func:`~qa_toolkit.review.workflow.scored_call`.
+    """
+    from qa_toolkit.errors import StoreError
+    from qa_toolkit.review.workflow import scored_call
+
+    with opened(store) as st:
+        call = scored_call(st, call_id, rubric=rubric)
+        score, features = st.call_score(call.score_key)
+        try:
+            transcript: Transcript | None = st.transcript(call_id)
+        except StoreError:
+            transcript = None
+        limit = threshold if threshold is not None else _threshold(st, call.score_key, rubric)
+        values = features.get("values") or {}
+        return CallDetail(
+            score, limit, call_flags(st, call.score_key), review_state(st, call_id),
+            counterfactual(score, limit), root_causes(score, limit, transcript),
+            item_overrides(st, call_id), appeals(st, call_id=call_id), transcript,
+            tuple((k, values[k]) for k in _FEATURES if values.get(k) is not None),
+        )  # fmt: skip
+
+
+def _threshold(st: Any, score_key: str, rubric: Rubric | None) -> float:
+    if rubric is not None and rubric.flag_below is not None:
+        return rubric.flag_below
+    row = st.conn.execute(
+        "SELECT r.options, s.rubric_id, s.rubric_version FROM scores s JOIN runs r "
+        "ON r.run_id = s.run_id WHERE s.score_key = ?", (score_key,)).fetchone()  # fmt: skip
+    path = json.loads(row[0]).get("rubric") if row else None
+    if path and Path(path).is_file():
+        from qa_toolkit.rubric import load_rubric
+
+        try:
+            used = load_rubric(path)
+        except Exception:  # a rubric edited since is no threshold source; fall back
+            return DEFAULT_THRESHOLD
+        if (used.id, str(used.version)) == (row[1], row[2]) and used.flag_below is not None:
+            return used.flag_below
+    return DEFAULT_THRESHOLD
