@@ -340,6 +340,7 @@ def _register() -> None:
         show_command,
     )
     from qa_toolkit.cli_scoring import rubric_group, score_command
+    from qa_toolkit.cli_web import serve
 
     qa.add_command(score_command, "score")
     qa.add_command(rubric_group, "rubric")
@@ -355,6 +356,7 @@ def _register() -> None:
     qa.add_command(override_command, "override")
     qa.add_command(appeal_group, "appeal")
     qa.add_command(drivers_command, "drivers")
+    qa.add_command(serve, "serve")
 
 
 _register()

@@ -1,0 +1,111 @@
+"""What a call page shows, gathered from the store into plain values for the template.
+
+The timeline, the emotion chart and the features table are the static call
+report's own (:mod:`qa_toolkit.report_call`, :mod:`qa_toolkit.report_charts`),
+so the web page and the report draw the same call the same way.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from qa_toolkit import report_call
+from qa_toolkit.scoring_types import CallScore
+from qa_toolkit.store import Store
+from qa_toolkit.types import Transcript
+
+_TEXT_SUFFIXES = (".txt", ".json")
+
+
+@dataclass(frozen=True, slots=True)
+class CallView:
+    """Everything the call page renders."""
+
+    call_id: str
+    meta: dict[str, Any]
+    score: CallScore
+    transcript: Transcript | None
+    redacted: bool
+    evidence: dict[str, list[tuple[str, str]]]
+    audio: tuple[tuple[int, str, bool], ...]
+    timeline_svg: str
+    emotion_svg: str
+    features_html: str
+    causes: tuple[dict[str, Any], ...]
+    counterfactual: dict[str, Any]
+
+
+def audio_files(store: Store, call_id: str) -> list[str]:
+    """The call's recordings as stored (text inputs left out), in their stored order."""
+    files = json.loads(store.call_metadata(call_id)["files"])
+    return [str(f) for f in files if not str(f).lower().endswith(_TEXT_SUFFIXES)]
+
+
+def latest_score_key(store: Store, call_id: str) -> str | None:
+    """The key of the call's newest score, or None when it was never scored."""
+    row = store.conn.execute(
+        "SELECT score_key FROM scores WHERE call_id = ? ORDER BY created_at DESC LIMIT 1",
+        (call_id,),
+    ).fetchone()
+    return None if row is None else str(row[0])
+
+
+def _text(store: Store, meta: dict[str, Any], raw_allowed: bool) -> tuple[Transcript | None, bool]:
+    key = meta.get("transcript_key")
+    found = store.load_transcript(str(key)) if key else None
+    if found is None:
+        return None, False
+    transcript, redaction = found
+    if redaction not in ("", "none") or raw_allowed:
+        return transcript, redaction not in ("", "none")
+    # Stored unredacted (the batch ran with redaction off): mask it for display.
+    from qa_toolkit.privacy import redact
+
+    return redact(transcript), True
+
+
+def call_view(store: Store, call_id: str, *, raw_allowed: bool) -> CallView | None:
+    """The call page's content, or None when the call has no score.
+
+    Raises:
+        StoreError: the call is not in the store.
+    """
+    meta = store.call_metadata(call_id)
+    key = latest_score_key(store, call_id)
+    if key is None:
+        return None
+    score, features = store.call_score(key)
+    transcript, redacted = _text(store, meta, raw_allowed)
+    evidence = dict(report_call._evidence_by_utterance(score))
+    curve = report_call._curve_points(features, transcript)
+    causes, counterfactual = _causes(store, call_id)
+    audio = tuple(
+        (n, Path(f).name, Path(f).is_file()) for n, f in enumerate(audio_files(store, call_id))
+    )
+    return CallView(
+        call_id=call_id, meta=meta, score=score, transcript=transcript, redacted=redacted,
+        evidence=evidence, audio=audio,
+        timeline_svg=report_call._timeline(transcript, evidence),
+        emotion_svg=report_call._emotion(curve),
+        features_html=report_call._features(features),
+        causes=tuple(causes), counterfactual=counterfactual,
+    )  # fmt: skip
+
+
+def _causes(store: Store, call_id: str) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Root causes and the counterfactual from issue 6's drill-down (empty if unavailable)."""
+    from dataclasses import asdict
+
+    from qa_toolkit.errors import QAToolkitError
+
+    try:
+        from qa_toolkit.review.show import call_detail
+
+        detail = call_detail(store, call_id)
+    except (ImportError, QAToolkitError):
+        return [], {}
+    causes = [{k: v for k, v in asdict(c).items() if k != "evidence"} for c in detail.causes]
+    return causes, asdict(detail.counterfactual)
