@@ -8,8 +8,11 @@ voice move alike) with YIN, which is fast enough for a batch (pYIN is about
 50x slower and buys little for a median); frames quieter than the utterance's
 speech are dropped first, since YIN returns a pitch for noise too.
 
-librosa is imported inside :func:`utterance_acoustics`, so the module loads
-without it; it is the ``features`` extra.
+YIN is computed here in NumPy rather than with ``librosa.yin``: librosa's
+numba-compiled helper keeps an on-disk cache that two batch workers compiling
+at once can corrupt, after which every process that loads it crashes (seen in
+a fresh environment). librosa still measures the energy; it is imported inside
+:func:`utterance_acoustics`, so the module loads without it (``features`` extra).
 """
 
 from __future__ import annotations
@@ -111,13 +114,57 @@ def utterance_acoustics(
     return _against_baseline(measured, opts.agitation_z)
 
 
+# YIN's absolute threshold on the normalised difference: below it a lag is
+# periodic enough to be the pitch period (de Cheveigné and Kawahara use 0.1-0.15).
+_YIN_THRESHOLD = 0.15
+
+
+def _yin(clip: npt.NDArray[np.float32], rate: int) -> npt.NDArray[np.float64]:
+    """Pitch per frame in Hz (NaN where no period is found), YIN's difference method."""
+    frames = np.lib.stride_tricks.sliding_window_view(clip.astype(np.float64), _FRAME)[::_HOP]
+    min_lag = max(2, int(rate / _FMAX_HZ))
+    max_lag = min(int(rate / _FMIN_HZ), _FRAME // 2)
+    width = _FRAME - max_lag
+    n_fft = 1 << int(np.ceil(np.log2(2 * _FRAME)))
+    head = np.fft.rfft(frames[:, :width], n_fft, axis=1)
+    whole = np.fft.rfft(frames, n_fft, axis=1)
+    cross = np.fft.irfft(np.conj(head) * whole, n_fft, axis=1)[:, : max_lag + 1]
+    squares = np.cumsum(np.pad(frames**2, ((0, 0), (1, 0))), axis=1)
+    lags = np.arange(max_lag + 1)
+    energy = squares[:, lags + width] - squares[:, lags]
+    diff = np.maximum(energy[:, :1] + energy - 2.0 * cross, 0.0)
+    running = np.cumsum(diff[:, 1:], axis=1)
+    norm = np.ones_like(diff)
+    norm[:, 1:] = diff[:, 1:] * lags[1:] / np.maximum(running, 1e-12)
+    window = norm[:, min_lag:]
+    below = window < _YIN_THRESHOLD
+    first = np.where(below.any(axis=1), below.argmax(axis=1), window.argmin(axis=1))
+    f0 = np.full(len(window), np.nan)
+    for row, start in enumerate(first):
+        curve = window[row]
+        lag = int(start)
+        while lag + 1 < len(curve) and curve[lag + 1] < curve[lag]:
+            lag += 1  # the dip goes on below the threshold: its bottom is the period
+        if curve[lag] > 2 * _YIN_THRESHOLD:
+            continue  # nothing periodic: noise or an unvoiced sound
+        f0[row] = rate / (min_lag + lag + _vertex(curve, lag))
+    return f0
+
+
+def _vertex(curve: npt.NDArray[np.float64], i: int) -> float:
+    """Offset of the parabola through three points around ``i``: sub-sample precision."""
+    if i == 0 or i + 1 >= len(curve):
+        return 0.0
+    left, mid, right = curve[i - 1], curve[i], curve[i + 1]
+    bend = left - 2 * mid + right
+    return float(0.5 * (left - right) / bend) if bend > 0 else 0.0
+
+
 def _measure(librosa: Any, utt: Utterance, clip: npt.NDArray[np.float32], rate: int) -> Any:
     rms = librosa.feature.rms(y=clip, frame_length=_FRAME, hop_length=_HOP)[0]
     db = 20.0 * np.log10(np.maximum(rms, 1e-10))
     loud = db >= db.max() - _GATE_DB
-    f0 = librosa.yin(
-        clip, fmin=_FMIN_HZ, fmax=_FMAX_HZ, sr=rate, frame_length=_FRAME, hop_length=_HOP
-    )
+    f0 = _yin(clip, rate)
     n = min(len(f0), len(loud))
     # YIN pins unvoiced frames to the ends of its range; those are not pitch.
     voiced = f0[:n][loud[:n] & (f0[:n] > _FMIN_HZ * 1.05) & (f0[:n] < _FMAX_HZ * 0.95)]
