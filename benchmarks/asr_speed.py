@@ -57,20 +57,35 @@ def _timed(func: Callable[[], object], repeat: int) -> tuple[float, object]:
     return statistics.median(times), result
 
 
-def speed(files: list[Path], model: str, repeat: int) -> list[dict[str, object]]:
-    """Real-time factors of plain faster-whisper and the toolkit on each file."""
+def speed(calls: list[tuple[Path, ...]], model: str, repeat: int) -> list[dict[str, object]]:
+    """Real-time factors of plain faster-whisper and the toolkit on each call.
+
+    A call is one file (mono: the toolkit also diarizes it) or two files, one per
+    side (plain faster-whisper transcribes each; the toolkit adds decoding,
+    bleed removal and turn building, the work it does on every two-sided call).
+    """
     plain = _plain_model(model)
     engine = load_engine("faster-whisper", model)
     rows = []
-    for path in files:
-        seconds = load_audio(path).duration_s
-        plain_s, _ = _timed(lambda p=path: _plain_text(plain, p, "en"), repeat)
-        kit_s, _ = _timed(lambda p=path: transcribe(p, language="en", asr=engine), repeat)
+    for files in calls:
+        seconds = load_audio(files[0]).duration_s
+
+        def run_plain(files: tuple[Path, ...] = files) -> object:
+            return [_plain_text(plain, f, "en") for f in files]
+
+        def run_kit(files: tuple[Path, ...] = files) -> object:
+            if len(files) == 2:
+                return transcribe(agent=files[0], customer=files[1], language="en", asr=engine)
+            return transcribe(files[0], language="en", asr=engine)
+
+        plain_s, _ = _timed(run_plain, repeat)
+        kit_s, _ = _timed(run_kit, repeat)
         rows.append(
             {
-                "file": path.name,
+                "call": "+".join(f.name for f in files),
                 "audio_s": round(seconds, 1),
                 "model": model,
+                "toolkit_does": "diarization" if len(files) == 1 else "two sides",
                 "plain_rtf": round(plain_s / seconds, 4),
                 "toolkit_rtf": round(kit_s / seconds, 4),
                 "ratio": round(kit_s / plain_s, 3),
@@ -150,12 +165,16 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--models", nargs="+", default=["tiny.en", "base"])
     args = parser.parse_args()
-    files = [ROOT / "samples/escalation_mono.wav"]
-    if (args.data / "asr/en/sample.wav").exists():
-        files.insert(0, args.data / "asr/en/sample.wav")
+    calls: list[tuple[Path, ...]] = [
+        (ROOT / "samples/rude_unresolved.agent.wav", ROOT / "samples/rude_unresolved.customer.wav"),
+        (ROOT / "samples/escalation_mono.wav",),
+    ]
+    real = args.data / "calls" / "auto_repairs_40"
+    if real.exists():
+        calls.insert(0, (real / "agent.wav", real / "caller.wav"))
     print("== speed (median of", args.repeat, "runs, 2 CPU threads, int8)")
     for model in args.models:
-        for row in speed(files, model, args.repeat):
+        for row in speed(calls, model, args.repeat):
             print(json.dumps(row))
     if (args.data / "asr").exists():
         print("== accuracy, English (WER)")
