@@ -331,6 +331,7 @@ def _register() -> None:
     """Add the commands that live in their own modules."""
     from qa_toolkit.cli_analytics import analyze_command, redact_command
     from qa_toolkit.cli_batch import batch_command, export_command, report_command, rescore_command
+    from qa_toolkit.cli_calibrate import calibrate_command
     from qa_toolkit.cli_review import (
         appeal_group,
         drivers_command,
@@ -357,6 +358,7 @@ def _register() -> None:
     qa.add_command(appeal_group, "appeal")
     qa.add_command(drivers_command, "drivers")
     qa.add_command(serve, "serve")
+    qa.add_command(calibrate_command, "calibrate")
 
 
 _register()

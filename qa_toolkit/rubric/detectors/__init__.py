@@ -33,3 +33,6 @@ __all__ = [
     "register",
     "resolve_detector",
 ]
+
+# The calibrated call model registers itself as `call_model.v1`.
+from qa_toolkit.calibrate import detector as _call_model  # noqa: E402, F401
