@@ -13,6 +13,7 @@ from click.testing import CliRunner
 
 pytest.importorskip("flask", reason="pip install qa-toolkit[web]")
 
+import qa_toolkit  # noqa: E402
 from qa_toolkit.web import create_app  # noqa: E402
 from qa_toolkit.web.demo import seed_store, write_tone  # noqa: E402
 
@@ -136,3 +137,13 @@ def test_web_security_serve_refuses_to_expose_without_token(store_path: Path) ->
 def test_web_security_import_qa_toolkit_does_not_import_flask() -> None:
     code = "import sys, qa_toolkit, qa_toolkit.web; assert 'flask' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_web_security_report_stylesheet_is_the_reports_own(tmp_path: Path) -> None:
+    """The pages use the static report's stylesheet, served from the package, not a copy."""
+    seed_store(tmp_path / "w.db", 2)
+    client = create_app(tmp_path / "w.db").test_client()
+    css = client.get("/report.css")
+    shipped = Path(qa_toolkit.__file__).parent / "templates" / "report.css"
+    assert css.status_code == 200 and css.data == shipped.read_bytes()
+    assert b'href="/report.css"' in client.get("/").data

@@ -20,7 +20,7 @@ from qa_toolkit.web.i18n import LANGUAGES, translator
 
 _CSP = ("default-src 'self'; img-src 'self' data:; media-src 'self'; style-src 'self'; "
         "script-src 'self'; frame-ancestors 'none'; form-action 'self'")  # fmt: skip
-_OPEN_ENDPOINTS = ("login", "static")
+_OPEN_ENDPOINTS = ("login", "static", "report_css")
 
 
 def create_app(

@@ -43,8 +43,16 @@ def register(app: Flask) -> None:
         ("/action/decide", decide, ("POST",)),
         ("/agent/<path:agent_id>", agent_page, ("GET",)),
         ("/team/<path:team>", team_page, ("GET",)),
+        ("/report.css", report_css, ("GET",)),
     ):
         app.add_url_rule(rule, view.__name__, view, methods=list(methods))
+
+
+def report_css() -> Any:
+    """The static report's stylesheet, so the web pages and the report draw alike."""
+    from flask import send_file
+
+    return send_file(Path(__file__).resolve().parents[1] / "templates" / "report.css")
 
 
 def _choice(name: str, allowed: Any) -> str | None:
