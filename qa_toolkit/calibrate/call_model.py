@@ -362,17 +362,9 @@ def load_call_model(path: str | Path) -> CallModel:
         >>> model.predict(transcript, {}, {}).value
         0.42
     """
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        why = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
-        raise CallModelFileError(path, f"cannot read the model: {why}") from None
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        problem = f"not JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"
-        raise CallModelFileError(path, problem) from None
-    return CallModel.from_dict(data, str(path))
+    from qa_toolkit.rubric.detectors.classifier import read_model_json
+
+    return CallModel.from_dict(read_model_json(path, CallModelFileError), str(path))
 
 
 def save_call_model(model: CallModel, path: str | Path) -> Path:

@@ -40,7 +40,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -299,17 +299,21 @@ def load_classifier(path: str | Path) -> ClassifierModel:
         >>> model.predict({"item:solution_offered": 1.0})[0]
         0.71
     """
+    return ClassifierModel.from_dict(read_model_json(path, ClassifierFileError), str(path))
+
+
+def read_model_json(path: str | Path, error: Callable[[object, str], Exception]) -> Any:
+    """A model file's JSON; ``error(path, problem)`` is raised when it is unreadable or not JSON."""
     try:
         text = Path(path).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         why = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
-        raise ClassifierFileError(path, f"cannot read the model: {why}") from None
+        raise error(path, f"cannot read the model: {why}") from None
     try:
-        data = json.loads(text)
+        return json.loads(text)
     except json.JSONDecodeError as exc:
         problem = f"not JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"
-        raise ClassifierFileError(path, problem) from None
-    return ClassifierModel.from_dict(data, str(path))
+        raise error(path, problem) from None
 
 
 def save_classifier(model: ClassifierModel, path: str | Path) -> Path:
