@@ -310,7 +310,10 @@ class CallModel:
         try:
             spec = _FileSpec.model_validate(data)
         except ValidationError as exc:
-            raise CallModelFileError(origin, _problems(exc)) from None
+            # Imported here: the rubric's detector registry imports this module.
+            from qa_toolkit.rubric.detectors.classifier import validation_problems
+
+            raise CallModelFileError(origin, validation_problems(exc)) from None
         t = spec.target
         inputs = tuple(ScalarInput(i.name, i.coef, i.mean, i.scale) for i in spec.inputs)
         emb = spec.embedding
@@ -332,17 +335,6 @@ class CallModel:
 
 def _round(value: float) -> float:
     return float(f"{value:.{_DIGITS}g}")
-
-
-def _problems(exc: ValidationError) -> str:
-    lines = []
-    for error in exc.errors(include_url=False):
-        where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error["loc"])
-        message = str(error["msg"]).removeprefix("Value error, ")
-        if error["type"] == "extra_forbidden":
-            message = "unknown field"
-        lines.append(f"{where.lstrip('.') or '(top)'}: {message}")
-    return "; ".join(lines)
 
 
 def load_call_model(path: str | Path) -> CallModel:

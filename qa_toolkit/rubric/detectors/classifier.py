@@ -244,7 +244,7 @@ class ClassifierModel:
         try:
             spec = _FileSpec.model_validate(data)
         except ValidationError as exc:
-            raise ClassifierFileError(origin, _problems(exc)) from None
+            raise ClassifierFileError(origin, validation_problems(exc)) from None
         t = spec.training
         training = TrainingInfo(**{**t.model_dump(), "metrics": tuple(sorted(t.metrics.items()))})
         inputs = tuple(
@@ -270,7 +270,8 @@ def _sigmoid(z: float) -> float:
     return e / (1.0 + e)
 
 
-def _problems(exc: ValidationError) -> str:
+def validation_problems(exc: ValidationError) -> str:
+    """A model file's schema errors as ``path: message`` phrases, joined by semicolons."""
     lines = []
     for error in exc.errors(include_url=False):
         where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error["loc"])
