@@ -181,7 +181,16 @@ class LocalExecutor(_Closing):
             pool = self._get_pool()
             while queue and len(running) < limit:
                 index = queue.popleft()
-                running[pool.submit(fn, tasks[index])] = index
+                try:
+                    running[pool.submit(fn, tasks[index])] = index
+                except BrokenProcessPool:
+                    # A worker died since the last wait; this task never started,
+                    # so it is not a suspect. The running ones report the crash.
+                    queue.appendleft(index)
+                    break
+            if not running:
+                self.close()  # broken with nothing in flight: start a fresh pool
+                continue
             done, _ = wait(running, return_when=FIRST_COMPLETED)
             for future in done:
                 index = running.pop(future)
