@@ -6,6 +6,7 @@ import os
 import shutil
 import tempfile
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -65,6 +66,19 @@ def page(browser: Any, server: tuple[str, Path]) -> Iterator[Any]:
     page.close()
 
 
+def _wait_until(page: Any, expression: str, timeout_s: float = 10.0) -> None:
+    """Poll a page condition with ``evaluate``.
+
+    Playwright's ``wait_for_function`` polls by evaluating a string inside the
+    page, which the app's Content-Security-Policy (script-src 'self') forbids;
+    ``evaluate`` goes through the debugger protocol, which CSP does not cover.
+    """
+    deadline = time.monotonic() + timeout_s
+    while not page.evaluate(expression):
+        assert time.monotonic() < deadline, f"timed out waiting for: {expression}"
+        page.wait_for_timeout(50)
+
+
 def test_web_browser_queue_filters_and_pages(page: Any, server: tuple[str, Path]) -> None:
     page.goto(server[0] + "/")
     assert page.locator("#queue tbody tr").count() > 0
@@ -89,14 +103,14 @@ def test_web_browser_evidence_click_seeks_audio(page: Any, server: tuple[str, Pa
     page.wait_for_selector("audio")
     assert "no_blame" in page.locator("#counterfactual").inner_text()
     assert "[PHONE]" in page.locator("#transcript").inner_text()  # masked for display
-    page.wait_for_function("document.querySelector('audio').readyState >= 1")
+    _wait_until(page, "document.querySelector('audio').readyState >= 1")
     assert page.evaluate("document.querySelector('audio').currentTime") == 0
     evidence = page.locator("a.ev").first
     expected = float(evidence.get_attribute("data-start"))
     evidence.click()
-    page.wait_for_function(f"document.querySelector('audio').currentTime >= {expected - 0.01}")
+    _wait_until(page, f"document.querySelector('audio').currentTime >= {expected - 0.01}")
     page.locator("#u-u0").click()
-    page.wait_for_function("document.querySelector('audio').currentTime < 5")
+    _wait_until(page, "document.querySelector('audio').currentTime < 5")
     page.set_viewport_size({"width": 1100, "height": 640})
     page.screenshot(path=str(DOCS_IMG / "web-call.png"))
 
