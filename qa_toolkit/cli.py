@@ -253,6 +253,7 @@ class _Writer:
         target = Path(self.out)
         if self.several:
             target = target / f"{transcript.call_id}{_SUFFIX[self.fmt]}"
+        target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(text if text.endswith("\n") else text + "\n", "utf-8")
 
 

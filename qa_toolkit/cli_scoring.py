@@ -16,7 +16,6 @@ import click
 from qa_toolkit.errors import QAToolkitError, RubricError
 from qa_toolkit.rubric import Rubric, load_rubric, local_text
 from qa_toolkit.rubric.detectors import resolve_detector
-from qa_toolkit.rubric.scope import clock
 from qa_toolkit.scoring import score_call
 from qa_toolkit.scoring_types import CallScore
 from qa_toolkit.types import Transcript
@@ -143,9 +142,11 @@ def render_score(result: CallScore, rubric: Rubric, name: str = "") -> str:
         name = f"{item.section_id}.{item.item_id}"
         lines.append(f"  {_MARK[item.status]} {name:<40} {points:>7}")
         for ev in item.evidence[:2]:
-            at = f"[{clock(ev.start_s)}] " if ev.utterance_id else ""
+            at = f"[{ev.where(result.timed)}] " if ev.utterance_id else ""
             quote = f' "{ev.quote}"' if ev.quote else ""
             lines.append(f"      {at}{ev.reason}{quote}")
+        if item.status == "fail" and item.hint:
+            lines.append(f"      how to pass: {item.hint}")
     for flag in result.flags:
         lines.append(f"  flag {flag.kind}: {flag.reason}")
     return "\n".join(lines)

@@ -92,9 +92,11 @@ def _flagged_call(score: CallScore) -> list[str]:
         critical = " (critical)" if item.critical else ""
         lines.append(f"- **{item.section_id}.{item.item_id}**{critical}: −{lost:g} points")
         for ev in item.evidence[:2]:
-            at = f"[{_clock(ev.start_s)} {ev.speaker}] " if ev.utterance_id else ""
+            at = f"[{ev.where(score.timed)} {ev.speaker}] " if ev.utterance_id else ""
             quote = f" “{ev.quote}”" if ev.quote else ""
             lines.append(f"  - {at}{ev.reason}{quote}")
+        if item.hint:
+            lines.append(f"  - how to pass: {item.hint}")
     return lines
 
 

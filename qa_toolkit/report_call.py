@@ -156,10 +156,13 @@ def _scorecard(score: CallScore) -> str:
             if ev.utterance_id:
                 utt = escape(ev.utterance_id)
                 at = (f'<a data-start="{ev.start_s:.2f}" data-utt="{utt}" '
-                      f'href="#u-{utt}">[{_clock(ev.start_s)}]</a> ')  # fmt: skip
+                      f'href="#u-{utt}">[{ev.where(score.timed)}]</a> ')  # fmt: skip
             quote = f" “{escape(ev.quote)}”" if ev.quote else ""
             rows.append(f'<tr><td></td><td colspan="2" class="evq">{at}{escape(ev.reason)}'
                         f"{quote}</td></tr>")  # fmt: skip
+        if item.status == "fail" and item.hint:
+            rows.append(f'<tr><td></td><td colspan="2" class="evq hint">how to pass: '
+                        f"{escape(item.hint)}</td></tr>")  # fmt: skip
     flags = "".join(
         f'<p class="flag">flag {escape(f.kind)}: {escape(f.reason)}</p>' for f in score.flags
     )

@@ -14,8 +14,8 @@ from collections.abc import Mapping
 
 from qa_toolkit.rubric.detectors import Detection, View, resolve_detector
 from qa_toolkit.rubric.schema import Event, Item, Rubric, local_text
-from qa_toolkit.rubric.scope import clock, select
-from qa_toolkit.scoring_features import compute_features
+from qa_toolkit.rubric.scope import select
+from qa_toolkit.scoring_features import compute_features, has_timing
 from qa_toolkit.scoring_types import CallScore, Evidence, Flag, ItemResult, SectionScore
 from qa_toolkit.types import Transcript, Utterance
 
@@ -101,6 +101,7 @@ class _Run:
             critical=item.critical,
             evidence=detection.evidence,
             category=item.category,
+            hint=local_text(item.hint, self.language),
         )
 
     def _not_applicable(self, item: Item) -> Detection | None:
@@ -180,9 +181,10 @@ def _flags(
     score: float,
 ) -> tuple[Flag, ...]:
     flags = []
+    timed = has_timing(transcript)
     for item in items:
         if item.critical and item.status == "fail":
-            where = next((f" at {clock(e.start_s)}" for e in item.evidence if e.utterance_id), "")
+            where = next((f" at {e.where(timed)}" for e in item.evidence if e.utterance_id), "")
             reason = item.evidence[0].reason if item.evidence else "no evidence"
             flags.append(Flag("critical_failed", f"{item.item_id} failed{where}: {reason}"))
     if not any(s.score is not None for s in sections):

@@ -40,6 +40,21 @@ class Evidence:
             "reason": self.reason,
         }
 
+    def where(self, timed: bool = True) -> str:
+        """Where it sits: ``03:15`` in a call with measured times, ``turn 4`` in a text transcript.
+
+        A text transcript's times are estimates, so its evidence is located by
+        turn (the utterance ids of a text transcript count turns: ``u0004``).
+        Empty for evidence about the whole call.
+        """
+        if not self.utterance_id and self.end_s <= 0:
+            return ""
+        if timed:
+            whole = max(0, int(self.start_s))
+            return f"{whole // 60:02d}:{whole % 60:02d}"
+        digits = self.utterance_id.lstrip("u")
+        return f"turn {int(digits)}" if digits.isdigit() else self.utterance_id
+
 
 @dataclass(frozen=True, slots=True)
 class ItemResult:
@@ -55,6 +70,7 @@ class ItemResult:
     critical: bool
     evidence: tuple[Evidence, ...]
     category: str = ""
+    hint: str = ""  # what would have made it pass, in the call's language
 
     @property
     def points_lost(self) -> float:
@@ -72,6 +88,7 @@ class ItemResult:
             "points": self.points,
             "max_points": self.max_points,
             "critical": self.critical,
+            "hint": self.hint,
             "evidence": [e.to_dict() for e in self.evidence],
         }
 
@@ -135,6 +152,11 @@ class CallScore:
     sections: tuple[SectionScore, ...]
     features: tuple[tuple[str, float], ...]
     flags: tuple[Flag, ...]
+
+    @property
+    def timed(self) -> bool:
+        """Whether the call had measured times (audio), so evidence is located by time."""
+        return dict(self.features).get("has_timing", 1.0) > 0
 
     def item(self, item_id: str) -> ItemResult:
         """The result of one item by id.

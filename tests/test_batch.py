@@ -90,14 +90,14 @@ def test_batch_rescore_applies_a_new_rubric_without_transcribing(tmp_path: Path)
     make_day(tmp_path / "day", 4)
     store = tmp_path / "qa.db"
     first = run_batch([tmp_path / "day"], RUBRIC, store=store, options=TINY)
-    strict = rubric_v(tmp_path, 3, flag_below=100)
+    strict = rubric_v(tmp_path, 4, flag_below=100)
     result = rescore(strict, store=store)
     assert {o.status for o in result.outcomes} == {"done"}
     assert [o.call_id for o in result.outcomes] == [o.call_id for o in first.outcomes]
     assert _count(store, "transcripts") == 4 and _count(store, "scores") == 8
     with Store(store) as st:
-        assert set(st.scores()["rubric_version"]) == {"3"}
-        assert set(st.scores(rubric_id="default", latest=False)["rubric_version"]) == {"2", "3"}
+        assert set(st.scores()["rubric_version"]) == {"4"}
+        assert set(st.scores(rubric_id="default", latest=False)["rubric_version"]) == {"3", "4"}
         team = rescore(strict, store=st, filters=Filters(team="sales"))
     assert [o.status for o in team.outcomes] == ["reused", "reused"]
 

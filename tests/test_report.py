@@ -32,7 +32,8 @@ def test_report_summary_counts() -> None:
     summary = summarise(scores)
     assert summary.calls == 2 and summary.flagged == 1
     assert summary.mean_score == round((scores[0].score + scores[1].score) / 2, 1)
-    assert dict(summary.most_failed)["empathy.no_blaming"] == 1
+    failed = dict(summarise(scores, top=20).most_failed)
+    assert failed["empathy.no_blaming"] == 1 and "resolution.solution_offered" in failed
 
 
 def test_report_markdown_lists_lowest_first_with_evidence() -> None:
@@ -41,7 +42,7 @@ def test_report_markdown_lists_lowest_first_with_evidence() -> None:
     assert table[0] < table[1]
     assert "## rude:" in text and "## chat_en" not in text  # only flagged calls get details
     assert "You should have read the contract." in text
-    assert "[00:" in text  # evidence carries its time
+    assert "[turn 3 agent]" in text  # a text transcript's evidence is located by turn
 
 
 def test_report_cli_writes_the_report(tmp_path: Path) -> None:

@@ -205,7 +205,7 @@ def test_rubric_time_window_without_timing_counts_turns() -> None:
         "detector: phrase, speaker: agent, window: {first_s: 5}, any: [anything else]", chat
     )
     assert result.status == "fail"
-    assert "(no timing: first 1 turns)" in result.evidence[0].reason
+    assert "(text: first 1 turns)" in result.evidence[0].reason
 
 
 def test_rubric_metric_dead_air_with_location() -> None:

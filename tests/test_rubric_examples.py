@@ -35,7 +35,7 @@ def statuses(score: CallScore) -> dict[str, str]:
 def test_rubric_examples_validate_with_the_cli() -> None:
     result = CliRunner().invoke(rubric_group, ["validate", str(ECOMMERCE), str(ABCD)])
     assert result.exit_code == 0, result.output
-    assert "ecommerce_aftersales_zh v1: 3 sections, 12 items, 5 events" in result.output
+    assert "ecommerce_aftersales_zh v2: 3 sections, 12 items, 5 events" in result.output
     assert "abcd_procedures v1: 3 sections, 10 items, 4 events" in result.output
 
 

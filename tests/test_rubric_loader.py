@@ -8,7 +8,7 @@ import pytest
 
 from qa_toolkit.errors import RubricError
 from qa_toolkit.rubric import load_rubric, parse_rubric
-from qa_toolkit.rubric.detectors.phrase import PhraseOptions
+from qa_toolkit.rubric.detectors.behaviour import BehaviourOptions
 
 ROOT = Path(__file__).resolve().parent.parent
 HEAD = "schema: qa-toolkit/rubric@1\nid: t\nversion: 1\n"
@@ -27,8 +27,10 @@ def test_rubric_default_loads_with_both_languages() -> None:
     assert rubric.languages == ("en", "zh")
     greeting = rubric.items[0]
     assert isinstance(greeting.title, dict) and set(greeting.title) == {"en", "zh"}
-    assert isinstance(greeting.options, PhraseOptions)
-    assert greeting.detector == "phrase.v1"
+    assert isinstance(greeting.options, BehaviourOptions)
+    assert greeting.detector == "behaviour.v1"
+    # Shipped rubrics pin versioned detector names.
+    assert all("." in node.detector for node in (*rubric.items, *rubric.events))
     assert rubric.band_for(95) == "excellent" and rubric.band_for(10) == "poor"
     # Events come before the items that refer to them.
     assert rubric.order.index("complaint") < rubric.order.index("three_step_soothing")

@@ -9,7 +9,10 @@ labels can move the threshold without re-running the detector per candidate:
   ``threshold`` in 0.5–1;
 - ``semantic``: the best clause-to-example cosine similarity; ``threshold``;
 - ``metric`` with one bound: the feature (``min``) or minus it (``max``);
-- ``sentiment`` ``no_negative_end``: the customer's closing mood; ``negative_below``.
+- ``sentiment`` ``no_negative_end``: the customer's closing mood; ``negative_below``;
+- ``behaviour`` with ``any`` or ``none`` (and no ``unless``, ``pattern`` or
+  ``or_feature``): the highest probability of the named behaviours in scope
+  (minus it for ``none``); option ``threshold``.
 
 Strengths are computed on the item's own scope (speaker, window, anchor), the
 same view the detector sees during scoring.
@@ -26,6 +29,7 @@ import numpy as np
 from qa_toolkit.nlp.sentiment import polarity
 from qa_toolkit.nlp.text import find_phrase, normalize
 from qa_toolkit.rubric.detectors import View
+from qa_toolkit.rubric.detectors.behaviour import BehaviourOptions
 from qa_toolkit.rubric.detectors.metric import MetricOptions
 from qa_toolkit.rubric.detectors.phrase import PhraseOptions
 from qa_toolkit.rubric.detectors.semantic import SemanticOptions, _clauses
@@ -113,7 +117,26 @@ def _knob(item: Item) -> Knob | None:
         return Knob(item.id, item.detector, "min", options.min, None, None)
     if isinstance(options, SentimentOptions) and options.mode == "no_negative_end":
         return Knob(item.id, item.detector, "negative_below", options.negative_below, -1.0, 1.0)
+    if isinstance(options, BehaviourOptions):
+        return _behaviour_knob(item, options)
     return None
+
+
+def _behaviour_knob(item: Item, options: BehaviourOptions) -> Knob | None:
+    extras = (options.steps, options.unless, options.pattern, options.or_feature)
+    if any(extra is not None for extra in extras):
+        return None
+    named = options.any or options.none or []
+    current = options.threshold
+    if current is None:
+        from qa_toolkit.nlp.behaviour import load_behaviour_model
+
+        model = load_behaviour_model(options.model)
+        pick = model.strict_threshold if options.none is not None else model.threshold
+        current = float(np.mean([pick(b) for b in named]))
+    if options.none is not None:
+        return Knob(item.id, item.detector, "threshold", current, -0.99, -0.01, -1)
+    return Knob(item.id, item.detector, "threshold", current, 0.01, 0.99)
 
 
 def item_strengths(
@@ -168,6 +191,8 @@ def _strength(view: View, item: Item, knob: Knob) -> float | None:
     if isinstance(options, MetricOptions):
         value = view.features.get(options.feature)
         return None if value is None else knob.sign * value
+    if isinstance(options, BehaviourOptions):
+        return _behaviour_strength(view, options)
     if isinstance(options, SentimentOptions):
         utts = view.utterances
         if view.speaker == "any":
@@ -194,6 +219,24 @@ def _phrase_strength(view: View, options: PhraseOptions) -> float:
         return sims[options.n_of.n - 1]
     assert options.none is not None  # _knob admits one condition
     return -max(best(p) for p in flatten_phrases(options.none))
+
+
+def _behaviour_strength(view: View, options: BehaviourOptions) -> float:
+    from qa_toolkit.nlp.behaviour import load_behaviour_model
+
+    model = load_behaviour_model(options.model)
+    wanted = {u.id for u in view.utterances}
+    named = options.any or options.none or []
+    best = max(
+        (
+            found.probability(b)
+            for found in model.classify(view.transcript)
+            if found.utterance.id in wanted
+            for b in named
+        ),
+        default=0.0,
+    )
+    return best if options.any is not None else -best
 
 
 def _semantic_strength(view: View, options: SemanticOptions) -> float:

@@ -32,11 +32,19 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-def flatten_phrases(phrases: PhraseList | None) -> tuple[str, ...]:
-    """All phrases of a plain or per-language list, in order, without blanks."""
+def flatten_phrases(phrases: PhraseList | None, language: str | None = None) -> tuple[str, ...]:
+    """All phrases of a plain or per-language list, without blanks.
+
+    With ``language``, that language's phrases come first, so a reason quoting
+    "none of …" shows a Chinese call the Chinese phrases.
+    """
     if phrases is None:
         return ()
-    groups = phrases.values() if isinstance(phrases, dict) else [phrases]
+    if isinstance(phrases, dict):
+        first = [phrases[language]] if language in phrases else []
+        groups = first + [g for lang, g in phrases.items() if lang != language]
+    else:
+        groups = [phrases]
     return tuple(p for group in groups for p in group if p.strip())
 
 

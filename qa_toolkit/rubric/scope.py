@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import math
 
+from qa_toolkit.features.timing import has_timing
 from qa_toolkit.rubric.schema import SpeakerScope, Window
 from qa_toolkit.types import Transcript, Utterance
 
-# A transcript without timing (a chat, or text without [mm:ss] stamps) still
-# has turns: a time window then counts one turn per 5 s, about the length of a
-# short service-call turn, so "first 30 s" becomes the first 6 turns.
+# A text transcript (a chat, or a call typed with or without [mm:ss] stamps)
+# has turns but no measured times: its times are estimates. One rule serves
+# every such transcript, in scores, evidence and features alike: a time window
+# counts one turn per 5 s, about the length of a short service-call turn, so
+# "first 30 s" becomes the conversation's first 6 turns. Rubrics that should
+# read the same on chats and calls use turn windows (first_turns, last_turns).
 SECONDS_PER_TURN = 5.0
 
 _WHO = {"agent": "the agent's", "customer": "the customer's", "any": "the call's"}
@@ -42,9 +46,9 @@ def select(
     utts = transcript.utterances
     clauses: list[str] = []
     if window.after is not None and anchor is not None:
-        utts, clause = _after(utts, window, anchor)
+        utts, clause = _after(utts, window, anchor, has_timing(transcript))
         clauses.append(clause)
-    timed = any(u.end_s > 0 for u in transcript.utterances)
+    timed = has_timing(transcript)
     utts, time_clauses = _time_bounds(transcript, utts, window, timed)
     clauses += time_clauses
     if speaker != "any":
@@ -66,13 +70,12 @@ def _turns(n: int) -> str:
 
 
 def _after(
-    utts: tuple[Utterance, ...], window: Window, anchor: Utterance
+    utts: tuple[Utterance, ...], window: Window, anchor: Utterance, timed: bool
 ) -> tuple[tuple[Utterance, ...], str]:
     index = next((i for i, u in enumerate(utts) if u.id == anchor.id), -1)
     # With two channels, the other side's turn may start before the anchor yet
     # be spoken over it and after it (ASR segments merge pauses), so a turn
     # that is still going when the anchor starts counts as after it.
-    timed = any(u.end_s > 0 for u in utts)
     following = tuple(
         u
         for i, u in enumerate(utts)
@@ -85,7 +88,8 @@ def _after(
         span = f"{n} turn{'s' if n > 1 else ''} after"
     else:
         span = "turns after"
-    return following, f"{span} {window.after!r} ({clock(anchor.start_s)})"
+    at = clock(anchor.start_s) if timed else f"turn {index + 1}"
+    return following, f"{span} {window.after!r} ({at})"
 
 
 def _time_bounds(
@@ -101,7 +105,7 @@ def _time_bounds(
         else:
             keep = {u.id for u in everything[: math.ceil(window.first_s / SECONDS_PER_TURN)]}
             utts = tuple(u for u in utts if u.id in keep)
-            clauses.append(f"first {window.first_s:g} s (no timing: first {len(keep)} turns)")
+            clauses.append(f"first {window.first_s:g} s (text: first {len(keep)} turns)")
     if window.last_s is not None:
         if timed:
             end = max(u.end_s for u in everything)
@@ -111,5 +115,5 @@ def _time_bounds(
             n = math.ceil(window.last_s / SECONDS_PER_TURN)
             keep = {u.id for u in everything[-n:]}
             utts = tuple(u for u in utts if u.id in keep)
-            clauses.append(f"last {window.last_s:g} s (no timing: last {len(keep)} turns)")
+            clauses.append(f"last {window.last_s:g} s (text: last {len(keep)} turns)")
     return utts, clauses

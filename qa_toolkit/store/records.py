@@ -257,7 +257,7 @@ def score_from_body(body: Mapping[str, Any], categories: Mapping[str, str]) -> C
             detector=i.get("detector", ""), status=i["status"], points=i["points"],
             max_points=i["max_points"], critical=i["critical"],
             evidence=tuple(Evidence(**e) for e in i["evidence"]),
-            category=categories.get(i["id"], ""),
+            category=categories.get(i["id"], ""), hint=i.get("hint", ""),
         )
         for i in body["items"]
     )  # fmt: skip

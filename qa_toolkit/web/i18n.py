@@ -60,6 +60,7 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "back": ("Back to the queue", "返回列表"),
     "none": ("None.", "无。"),
     "would_pass": ("Would pass", "若以下项通过即可达标"),
+    "how_to_pass": ("How to pass", "如何达标"),
     "unreachable": ("No set of items reaches the threshold.", "任何评分项组合都无法达标。"),
 }
 

@@ -29,6 +29,7 @@ class CallView:
     score: CallScore
     transcript: Transcript | None
     redacted: bool
+    quotes_hidden: bool  # the score's quotes are raw text the viewer may not see
     evidence: dict[str, list[tuple[str, str]]]
     audio: tuple[tuple[int, str, bool], ...]
     timeline_svg: str
@@ -53,18 +54,23 @@ def latest_score_key(store: Store, call_id: str) -> str | None:
     return None if row is None else str(row[0])
 
 
-def _text(store: Store, meta: dict[str, Any], raw_allowed: bool) -> tuple[Transcript | None, bool]:
+def _text(
+    store: Store, meta: dict[str, Any], raw_allowed: bool
+) -> tuple[Transcript | None, bool, bool]:
+    """(transcript to show, whether it is redacted, whether the score's quotes must be hidden)."""
     key = meta.get("transcript_key")
     found = store.load_transcript(str(key)) if key else None
     if found is None:
-        return None, False
+        return None, False, not raw_allowed
     transcript, redaction = found
     if redaction not in ("", "none") or raw_allowed:
-        return transcript, redaction not in ("", "none")
-    # Stored unredacted (the batch ran with redaction off): mask it for display.
+        # Scores are computed on the stored transcript, so their quotes are as redacted as it.
+        return transcript, redaction not in ("", "none"), False
+    # Stored unredacted (the batch ran with redaction off): mask it for display, and the
+    # score's quotes (taken from the raw text) with it.
     from qa_toolkit.privacy import redact
 
-    return redact(transcript), True
+    return redact(transcript), True, True
 
 
 def call_view(store: Store, call_id: str, *, raw_allowed: bool) -> CallView | None:
@@ -78,7 +84,7 @@ def call_view(store: Store, call_id: str, *, raw_allowed: bool) -> CallView | No
     if key is None:
         return None
     score, features = store.call_score(key)
-    transcript, redacted = _text(store, meta, raw_allowed)
+    transcript, redacted, quotes_hidden = _text(store, meta, raw_allowed)
     evidence = dict(report_call._evidence_by_utterance(score))
     curve = report_call._curve_points(features, transcript)
     causes, counterfactual = _causes(store, call_id)
@@ -87,6 +93,7 @@ def call_view(store: Store, call_id: str, *, raw_allowed: bool) -> CallView | No
     )
     return CallView(
         call_id=call_id, meta=meta, score=score, transcript=transcript, redacted=redacted,
+        quotes_hidden=quotes_hidden,
         evidence=evidence, audio=audio,
         timeline_svg=report_call._timeline(transcript, evidence),
         emotion_svg=report_call._emotion(curve),

@@ -5,6 +5,7 @@ its own with :func:`register`.
 """
 
 from . import (  # noqa: F401  (importing registers them)
+    behaviour,
     classifier,
     llm,
     metric,

@@ -75,15 +75,16 @@ Check = tuple[bool, tuple[Evidence, ...]]
 def detect_phrase(view: View, options: PhraseOptions) -> Detection:
     """Pass when every given condition holds; evidence quotes the hits or the window."""
     checks: list[Check] = []
+    lang = view.transcript.language
     if options.any is not None:
-        checks.append(_check_any(view, flatten_phrases(options.any), options.cutoff))
+        checks.append(_check_any(view, flatten_phrases(options.any, lang), options.cutoff))
     if options.all is not None:
-        checks.append(_check_n(view, flatten_phrases(options.all), None, options.cutoff))
+        checks.append(_check_n(view, flatten_phrases(options.all, lang), None, options.cutoff))
     if options.n_of is not None:
-        phrases = flatten_phrases(options.n_of.phrases)
+        phrases = flatten_phrases(options.n_of.phrases, lang)
         checks.append(_check_n(view, phrases, options.n_of.n, options.cutoff))
     if options.none is not None:
-        checks.append(_check_none(view, flatten_phrases(options.none), options.cutoff))
+        checks.append(_check_none(view, flatten_phrases(options.none, lang), options.cutoff))
     passed = all(ok for ok, _ in checks)
     evidence = tuple(e for ok, ev in checks if ok == passed for e in ev)
     return Detection("pass" if passed else "fail", evidence)

@@ -21,7 +21,7 @@ from qa_toolkit.nlp.text import fold
 from qa_toolkit.rubric.schema import PhraseList, Strict, flatten_phrases
 from qa_toolkit.scoring_types import Evidence
 
-from .base import Detection, View, evidence_of, quote_list, register, searched
+from .base import Detection, View, evidence_of, register, searched
 
 
 @lru_cache(maxsize=1024)
@@ -38,6 +38,16 @@ def check_compiles(patterns: tuple[str, ...]) -> None:
             raise ValueError(f"pattern {pattern!r} does not compile: {exc}") from None
 
 
+def checked_patterns(value: str | PhraseList | None) -> str | PhraseList | None:
+    """A ``pattern`` / ``exclude`` field, validated: not empty, and every pattern compiles."""
+    if value is not None:
+        patterns = patterns_of(value)
+        if not patterns:
+            raise ValueError("the pattern list is empty")
+        check_compiles(patterns)
+    return value
+
+
 class RegexOptions(Strict):
     """Options of ``regex.v1``."""
 
@@ -48,12 +58,7 @@ class RegexOptions(Strict):
     @field_validator("pattern", "exclude")
     @classmethod
     def _compiles(cls, value: str | PhraseList | None) -> str | PhraseList | None:
-        if value is not None:
-            patterns = patterns_of(value)
-            if not patterns:
-                raise ValueError("the pattern list is empty")
-            check_compiles(patterns)
-        return value
+        return checked_patterns(value)
 
 
 def first_match(
@@ -95,12 +100,19 @@ def detect_regex(view: View, options: RegexOptions) -> Detection:
         found = first_match(fold(utt.text), patterns, excludes)
         if found:
             pattern, matched = found
-            hits.append(evidence_of(utt, f"matched /{pattern}/: {matched!r}"))
+            hits.append(evidence_of(utt, f"said {matched!r}"))
     if options.expect == "present":
         if hits:
             return Detection("pass", (hits[0],))
-        return Detection("fail", (searched(view, f"no match for {quote_list(patterns)}"),))
+        return Detection(
+            "fail", (searched(view, f"nothing matching the item's {_count(patterns)}"),)
+        )
     if hits:
         return Detection("fail", tuple(hits[:3]))
-    reason = f"no match for {quote_list(patterns)} in {view.description}"
+    reason = f"nothing matching the item's {_count(patterns)} in {view.description}"
     return Detection("pass", (Evidence("", "", 0.0, 0.0, "", reason),))
+
+
+def _count(patterns: tuple[str, ...]) -> str:
+    # Reasons are read by reviewers: they say what was (not) found, never the raw expression.
+    return "pattern" if len(patterns) == 1 else f"{len(patterns)} patterns"

@@ -76,7 +76,7 @@ def _step_hit(step: Step, utt: Utterance, cutoff: float) -> Evidence | None:
         found = first_match(fold(utt.text), patterns_of(step.pattern), ())
         if found is None:
             return None
-        return evidence_of(utt, f"step {step.id}: matched /{found[0]}/: {found[1]!r}")
+        return evidence_of(utt, f"step {step.id}: said {found[1]!r}")
     hit = best_in(utt, flatten_phrases(step.any), cutoff)
     return hit.evidence(f"step {step.id}: said") if hit else None
 
@@ -103,8 +103,11 @@ def detect_sequence(view: View, options: SequenceOptions) -> Detection:
 
 
 def _missing(view: View, step: Step, found: list[Evidence]) -> Evidence:
-    wanted = quote_list(
-        flatten_phrases(step.any) if step.any is not None else patterns_of(step.pattern)
+    # Phrases are quoted in the call's language first; a pattern is described, never shown raw.
+    wanted = (
+        quote_list(flatten_phrases(step.any, view.transcript.language))
+        if step.any is not None
+        else "its pattern"
     )
     after = f" after {found[-1].reason.split(':')[0]}" if found else ""
     return searched(view, f"step {step.id} ({wanted}) not found{after}")
