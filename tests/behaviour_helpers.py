@@ -36,8 +36,11 @@ def keyword_model(path: Path) -> Path:
     weights = np.zeros((len(BEHAVIOUR_IDS), 1024), dtype=np.float32)
     grams = np.zeros((len(BEHAVIOUR_IDS), NGRAM_BUCKETS), dtype=np.float32)
     for k, b in enumerate(BEHAVIOUR_IDS):
+        # "action" is weighted lower, so a sentence that also names a deflection reads more
+        # as the deflection (p≈0.98 against p≈1.0) and `unless` has something to decide.
+        weight = 180.0 if b == "action" else 400.0
         for word in KEYWORDS.get(b, ()):
-            grams[k, zlib.crc32(f"w:{word}".encode()) % NGRAM_BUCKETS] = 400.0
+            grams[k, zlib.crc32(f"w:{word}".encode()) % NGRAM_BUCKETS] = weight
     bias = np.full(len(BEHAVIOUR_IDS), -12.0, dtype=np.float32)
     model = BehaviourModel(
         BEHAVIOUR_IDS, weights, bias, [0.5] * len(BEHAVIOUR_IDS), ngram_weights=grams

@@ -113,6 +113,12 @@ def behaviour(behaviour_id: str) -> Behaviour:
         ) from None
 
 
+def turn_sentences(text: str) -> list[str]:
+    """A turn's sentences, as :func:`sentences` reads them first."""
+    parts = [p.strip() for p in _SENTENCE_END.split(text) if p.strip()]
+    return parts or [text.strip() or text]
+
+
 def sentences(text: str) -> list[str]:
     """The pieces of an utterance the model reads: sentences, then their clauses.
 
@@ -245,15 +251,28 @@ CONTEXT_SCALE = 0.5
 
 
 def pair_features(encoder: EmbeddingModel, texts: Sequence[str], contexts: Sequence[str]) -> Matrix:
-    """Feature rows: each sentence's embedding beside its context's (zeros when none)."""
+    """Feature rows: each sentence's embedding beside its context's (zeros when none).
+
+    A context (the other party's previous turn) is embedded as the mean of its
+    sentences' embeddings: in a call those sentences are read anyway, so the
+    context costs no extra encoding.
+    """
     model = _encoder(encoder)
     sent = model.encode(list(texts))
     if not len(texts):
         return np.zeros((0, 2 * sent.shape[1]), dtype=np.float32)
     ctx = np.zeros_like(sent)
-    given = [i for i, c in enumerate(contexts) if c]
-    if given:
-        ctx[given] = CONTEXT_SCALE * model.encode([contexts[i] for i in given])
+    split = {c: turn_sentences(c) for c in dict.fromkeys(contexts) if c}
+    if split:
+        vectors = model.encode(list(dict.fromkeys(s for parts in split.values() for s in parts)))
+        index = {s: i for i, s in enumerate(dict.fromkeys(p for ps in split.values() for p in ps))}
+        means = {}
+        for c, parts in split.items():
+            mean = vectors[[index[p] for p in parts]].mean(axis=0)
+            means[c] = mean / max(float(np.linalg.norm(mean)), 1e-12)
+        for i, c in enumerate(contexts):
+            if c:
+                ctx[i] = CONTEXT_SCALE * means[c]
     return np.hstack([sent, ctx]).astype(np.float32)
 
 

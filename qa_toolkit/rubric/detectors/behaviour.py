@@ -17,7 +17,12 @@ An item asks for behaviours in its scope:
   together ("an action taken *on the account*": a refund, a cancellation);
 - ``or_feature``: with ``any``, a call feature that also proves it
   (``{name: hold_count, min: 1}``: a hold seen in the timing), so an event and
-  the analytics never disagree.
+  the analytics never disagree;
+- ``settled_by``: with ``none``, read the scope from its last utterance back:
+  the first that shows a ``none`` behaviour fails the item, the first that
+  shows a ``settled_by`` one passes it, and a toneless one ("ok", "no", 嗯)
+  hands the decision to the one before it. This is how a customer's closing
+  mood is read: "No." after "I'm moving my accounts elsewhere" is still upset.
 
 The evidence quotes the deciding sentence, names the behaviour and gives its
 probability; a failure quotes the closest utterance and how far it fell short.
@@ -98,10 +103,11 @@ class BehaviourOptions(Strict):
     pattern: str | PhraseList | None = None
     exclude: str | PhraseList | None = None
     or_feature: FeatureAtLeast | None = None
+    settled_by: BehaviourList | None = None
     threshold: float | None = Field(default=None, gt=0, lt=1)
     model: str | None = None
 
-    @field_validator("any", "none", "unless")
+    @field_validator("any", "none", "unless", "settled_by")
     @classmethod
     def _known(cls, value: BehaviourList | None) -> BehaviourList | None:
         return _check_ids(value)
@@ -119,6 +125,8 @@ class BehaviourOptions(Strict):
         for key in ("unless", "pattern", "exclude", "or_feature"):
             if getattr(self, key) is not None and self.any is None:
                 raise ValueError(f"{key} goes with any")
+        if self.settled_by is not None and self.none is None:
+            raise ValueError("settled_by goes with none")
         return self
 
 
@@ -135,6 +143,8 @@ def detect_behaviour(view: View, options: BehaviourOptions) -> Detection:
     def strict(b: str) -> float:
         return options.threshold if options.threshold is not None else model.strict_threshold(b)
 
+    if options.none is not None and options.settled_by is not None:
+        return _from_the_end(view, found, options.none, options.settled_by, strict, threshold)
     if options.none is not None:
         # One sentence among dozens fails the item, so absence checks take the stricter threshold.
         return _none(view, found, options.none, strict)
@@ -202,8 +212,7 @@ def _any(
         if hit is None:
             continue
         veto = _shows(ub, unless, threshold)
-        # A tie goes to the veto: an utterance as much a deflection as an action is no solution.
-        if veto is not None and veto.probability >= hit.probability:
+        if veto is not None and veto.probability > hit.probability:
             reason = (
                 f"not counted: reads as {_named(veto.behaviour)} "
                 f"(p={veto.probability:.2f}) more than {hit.behaviour} (p={hit.probability:.2f})"
@@ -248,6 +257,35 @@ def _none(
     ub, f = closest
     reason = f"no {what} in {view.description}; the likeliest was p={f.probability:.2f}"
     return Detection("pass", (evidence_of(ub.utterance, reason),))
+
+
+def _from_the_end(
+    view: View,
+    found: list[UtteranceBehaviours],
+    ids: list[str],
+    settled_by: list[str],
+    strict: Threshold,
+    threshold: Threshold,
+) -> Detection:
+    """The last utterance with a tone decides: upset fails, settled passes, toneless looks back.
+
+    Failing takes the strict thresholds, as every absence check does; settling the
+    ordinary ones.
+    """
+    for ub in reversed(found):
+        upset = _shows(ub, ids, strict)
+        settled = _shows(ub, settled_by, threshold)
+        if upset is not None and (settled is None or upset.probability >= settled.probability):
+            reason = _said(upset, ub.utterance.text, strict(upset.behaviour))
+            return Detection("fail", (evidence_of(ub.utterance, f"ends {reason}"),))
+        if settled is not None:
+            reason = _said(settled, ub.utterance.text, threshold(settled.behaviour))
+            return Detection("pass", (evidence_of(ub.utterance, f"ends {reason}"),))
+    what = " or ".join(_named(b) for b in ids)
+    if not found:
+        return Detection("pass", (searched(view, f"no {what}"),))
+    last = found[-1].utterance
+    return Detection("pass", (evidence_of(last, f"no {what} in {view.description}"),))
 
 
 def _steps(
