@@ -147,6 +147,15 @@ def render_score(result: CallScore, rubric: Rubric, name: str = "") -> str:
             lines.append(f"      {at}{ev.reason}{quote}")
         if item.status == "fail" and item.hint:
             lines.append(f"      how to pass: {item.hint}")
+    if result.outcome is not None:
+        o = result.outcome
+        lines.append(
+            f"  outcome: resolved {o.resolved:.0%}, satisfaction {o.satisfaction:+.1f} (−2..2)"
+        )
+        for ev in o.evidence[:2]:
+            at = f"[{ev.where(result.timed)}] " if ev.utterance_id else ""
+            quote = f' "{ev.quote}"' if ev.quote else ""
+            lines.append(f"      {at}{ev.reason}{quote}")
     for flag in result.flags:
         lines.append(f"  flag {flag.kind}: {flag.reason}")
     return "\n".join(lines)

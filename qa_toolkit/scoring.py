@@ -16,7 +16,14 @@ from qa_toolkit.rubric.detectors import Detection, View, resolve_detector
 from qa_toolkit.rubric.schema import Event, Item, Rubric, local_text
 from qa_toolkit.rubric.scope import select
 from qa_toolkit.scoring_features import compute_features, has_timing
-from qa_toolkit.scoring_types import CallScore, Evidence, Flag, ItemResult, SectionScore
+from qa_toolkit.scoring_types import (
+    CallScore,
+    Evidence,
+    Flag,
+    ItemResult,
+    Outcome,
+    SectionScore,
+)
 from qa_toolkit.types import Transcript, Utterance
 
 logger = logging.getLogger(__name__)
@@ -63,7 +70,21 @@ def score_call(
         sections=sections,
         features=tuple(sorted(feats.items())),
         flags=_flags(transcript, rubric, items, sections, score),
+        outcome=_outcome(transcript, feats),
     )
+
+
+def _outcome(transcript: Transcript, features: Mapping[str, float]) -> Outcome | None:
+    """The call's estimated outcome; ``None`` when the behaviour model cannot load here."""
+    from qa_toolkit.nlp.behaviour import BehaviourModelError, load_behaviour_model
+    from qa_toolkit.nlp.outcome import estimate_outcome
+
+    try:
+        model = load_behaviour_model()
+    except BehaviourModelError as exc:
+        logger.warning("no outcome estimate: %s", exc)
+        return None
+    return estimate_outcome(transcript, model, features)
 
 
 class _Run:

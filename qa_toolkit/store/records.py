@@ -12,7 +12,14 @@ from dataclasses import asdict, dataclass, fields
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from qa_toolkit.scoring_types import CallScore, Evidence, Flag, ItemResult, SectionScore
+from qa_toolkit.scoring_types import (
+    CallScore,
+    Evidence,
+    Flag,
+    ItemResult,
+    Outcome,
+    SectionScore,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -277,6 +284,7 @@ def score_from_body(body: Mapping[str, Any], categories: Mapping[str, str]) -> C
         sections=sections,
         features=tuple(sorted(body.get("features", {}).items())),
         flags=tuple(Flag(f["kind"], f["reason"]) for f in body.get("flags", ())),
+        outcome=Outcome.from_dict(body["outcome"]) if body.get("outcome") else None,
     )
 
 

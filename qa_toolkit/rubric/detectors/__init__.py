@@ -9,6 +9,7 @@ from . import (  # noqa: F401  (importing registers them)
     classifier,
     llm,
     metric,
+    outcome,
     phrase,
     regex,
     semantic,
