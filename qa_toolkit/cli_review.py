@@ -61,11 +61,20 @@ def _rubric(path: str | None) -> Any:
     help="Run the review flag rules first, sampling this share of unflagged calls.",
 )
 @click.option("--seed", type=int, default=0, show_default=True, help="The sample's seed.")
+@click.option(
+    "--review-budget",
+    "budget",
+    type=float,
+    default=None,
+    help="Calls the team can review: a count (25) or a share of the scored calls (0.2); "
+    "the highest priorities fill it, the random sample comes on top.",
+)
 @_FORMAT
 def flagged_command(store_path: str, date: str | None, since: str | None, team: str | None,
                     agent_id: str | None, status: str | None, kinds: tuple[str, ...],
-                    sample_rate: float | None, seed: int, fmt: str) -> None:  # fmt: skip
-    """List flagged calls with their flags and review status."""
+                    sample_rate: float | None, seed: int, budget: float | None,
+                    fmt: str) -> None:  # fmt: skip
+    """List flagged calls, most worth a review first, with why, their flags and review status."""
     from qa_toolkit.review import FlagRules, flag_calls, review_queue
 
     with _errors():
@@ -74,17 +83,18 @@ def flagged_command(store_path: str, date: str | None, since: str | None, team: 
             click.echo(f"flag run {run.flag_run_id}: {run.calls} calls, {run.flagged} flagged, "
                        f"{run.sampled} sampled (seed {seed})", err=True)  # fmt: skip
         entries = review_queue(store_path, date=date, since=since, team=team,
-                               agent_id=agent_id, status=status, kinds=kinds)  # fmt: skip
+                               agent_id=agent_id, status=status, kinds=kinds,
+                               budget=budget)  # fmt: skip
     if fmt == "json":
         for entry in entries:
             click.echo(json.dumps(entry.to_dict(), ensure_ascii=False))
         return
-    click.echo(f"{'call':<24} {'date':<10} {'team':<10} {'agent':<8} {'score':>5}  "
-               f"{'status':<10} flags")  # fmt: skip
+    click.echo(f"{'call':<24} {'prio':>4} {'date':<10} {'team':<10} {'agent':<8} {'score':>5}  "
+               f"{'status':<10} why")  # fmt: skip
     for e in entries:
-        kinds_text = ", ".join(f.kind for f in e.flags)
-        click.echo(f"{e.call_id:<24} {e.call_date:<10} {e.team:<10} {e.agent_id:<8} "
-                   f"{e.score:>5.1f}  {e.status:<10} {kinds_text}")  # fmt: skip
+        click.echo(f"{e.call_id:<24} {e.priority:>4.2f} {e.call_date:<10} {e.team:<10} "
+                   f"{e.agent_id:<8} {e.score:>5.1f}  {e.status:<10} "
+                   f"{e.priority_reason}")  # fmt: skip
     click.echo(f"{len(entries)} flagged call(s)", err=True)
 
 

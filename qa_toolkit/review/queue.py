@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from qa_toolkit.errors import UsageError
 from qa_toolkit.review.flags import call_flags
+from qa_toolkit.review.priority import review_priority
 from qa_toolkit.review.records import REVIEW_STATUSES, QueueEntry
 from qa_toolkit.review.workflow import ScoredCall, StoreLike, _state, opened
 from qa_toolkit.store.records import Filters
@@ -21,8 +22,12 @@ def review_queue(
     agent_id: str | None = None,
     status: str | None = None,
     kinds: Sequence[str] = (),
+    budget: float | None = None,
 ) -> tuple[QueueEntry, ...]:
-    """The flagged calls (newest score of each), oldest first, filtered.
+    """The flagged calls (newest score of each), most worth a review first, filtered.
+
+    Calls are ranked by their review priority (:mod:`qa_toolkit.review.priority`:
+    severity × confidence, with the reason in one line), then by date.
 
     Args:
         store: the store or its path.
@@ -33,12 +38,15 @@ def review_queue(
         agent_id: one agent.
         status: one review status (``open``, ``in_review``, ``confirmed``, ``dismissed``).
         kinds: only calls with a flag of one of these kinds (``outlier``, ``sample``…).
+        budget: how many calls a team can review: a count (``25``) or, below 1, a share
+            of the scored calls that match the filters (``0.2``). The highest-priority
+            calls fill it; calls of the random sample are kept on top of it.
 
     Returns:
-        One entry per flagged call.
+        One entry per flagged call (within the budget when one is given).
 
     Raises:
-        UsageError: an unknown status.
+        UsageError: an unknown status, or a budget of 0, below 0, or a share over 1.
 
     Example:
         >>> [e.call_id for e in review_queue("qa.db", status="open")]  # doctest: +SKIP
@@ -47,10 +55,12 @@ def review_queue(
         raise UsageError(
             f"unknown status {status!r}", fix=f"use one of {', '.join(REVIEW_STATUSES)}"
         )
+    check_budget(budget)
     filters = Filters.of(date=date, since=since, until=until, team=team, agent_id=agent_id)
     out = []
     with opened(store) as st:
-        for row in st.score_rows(filters):
+        rows = st.score_rows(filters)
+        for row in rows:
             flags = call_flags(st, row.score_key)
             if not flags or (kinds and not any(f.kind in kinds for f in flags)):
                 continue
@@ -62,6 +72,7 @@ def review_queue(
             open_appeals = st.conn.execute(
                 "SELECT COUNT(*) FROM appeals WHERE call_id = ? AND final = 0", (row.call_id,)
             ).fetchone()[0]
+            rank = review_priority(st.call_score(row.score_key)[0], flags)
             out.append(
                 QueueEntry(
                     row.call_id,
@@ -79,6 +90,38 @@ def review_queue(
                     state.reviewer,
                     state.version,
                     int(open_appeals),
+                    rank.value,
+                    rank.reason,
                 )  # fmt: skip
             )
-    return tuple(out)
+    out.sort(key=lambda e: (-e.priority, e.call_date, e.start_time, e.call_id))
+    if budget is None:
+        return tuple(out)
+    return _within(out, budget if budget >= 1 else budget * len(rows))
+
+
+def check_budget(budget: float | None) -> None:
+    """Refuse a review budget that selects nothing or is not a share.
+
+    Raises:
+        UsageError: 0, a negative budget, or a fractional budget over 1 that is not a count.
+    """
+    if budget is None:
+        return
+    if budget <= 0:
+        raise UsageError(
+            f"review budget {budget:g} selects no call", fix="give a count (25) or a share (0.2)"
+        )
+    if budget > 1 and budget != int(budget):
+        raise UsageError(
+            f"review budget {budget:g} is neither a count nor a share",
+            fix="give a whole number of calls (25) or a share of the day between 0 and 1 (0.2)",
+        )
+
+
+def _within(entries: list[QueueEntry], calls: float) -> tuple[QueueEntry, ...]:
+    """The top ``calls`` entries by priority, plus every call of the random sample."""
+    n = max(1, round(calls))
+    kept = entries[:n]
+    sampled = [e for e in entries[n:] if any(f.kind == "sample" for f in e.flags)]
+    return tuple(kept + sampled)

@@ -158,6 +158,8 @@ class QueueEntry:
     reviewer: str
     version: int
     open_appeals: int
+    priority: float = 0.0
+    priority_reason: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         """The entry as a JSON-ready dict."""

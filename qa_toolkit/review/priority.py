@@ -1,0 +1,72 @@
+"""How much a flagged call is worth a reviewer's time: severity × confidence, in one number.
+
+A team cannot hear every flagged call, so the queue is ranked. Each reason a
+call was flagged gives a priority between 0 and 1, its severity times how sure
+the toolkit is of it; the call's priority is the highest, and the reason that
+gave it is said in one line:
+
+- a failed critical item (identity not verified before a refund…): 1.0;
+- a risk event (escalation, cancel or regulator threat, abuse): 0.85;
+- a customer likely left dissatisfied or unresolved, from the outcome estimate
+  (:mod:`qa_toolkit.nlp.outcome`): 0.9 × how likely (``1 − resolved``, or the
+  satisfaction's distance below +2, whichever is larger);
+- a low score: 0.4 to 0.8 as the score falls from 100 to 0;
+- a team outlier: 0.55;
+- the random sample: 0.2 (it is kept whatever the budget: it measures what the
+  flags miss).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from qa_toolkit.scoring_types import CallScore, Flag
+
+SEVERITY: dict[str, float] = {
+    "critical_failed": 1.0,
+    "risk": 0.85,
+    "outcome": 0.9,
+    "outlier": 0.55,
+    "sample": 0.2,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Priority:
+    """A flagged call's priority (0–1) and the one-line reason that set it."""
+
+    value: float
+    reason: str
+
+
+def review_priority(score: CallScore, flags: Sequence[Flag]) -> Priority:
+    """The priority of reviewing a call, from its flags, score and outcome estimate.
+
+    Args:
+        score: the call's score (with its ``outcome`` when estimated).
+        flags: every flag the call carries (the scorer's and the review rules').
+
+    Returns:
+        The highest priority any reason gives, with that reason.
+    """
+    kinds = {f.kind for f in flags}
+    candidates = [Priority(0.0, "no flag")]
+    for kind in ("critical_failed", "risk", "outlier", "sample"):
+        if kind in kinds:
+            why = next(f.reason for f in flags if f.kind == kind)
+            candidates.append(Priority(SEVERITY[kind], f"{kind}: {why}"))
+    if score.outcome is not None:
+        unresolved = 1.0 - score.outcome.resolved
+        unhappy = (2.0 - score.outcome.satisfaction) / 4.0
+        likely = max(unresolved, unhappy)
+        reason = (
+            f"likely {'unresolved' if unresolved >= unhappy else 'dissatisfied'}: resolved "
+            f"{score.outcome.resolved:.0%}, satisfaction {score.outcome.satisfaction:+.1f} (−2..2)"
+        )
+        candidates.append(Priority(SEVERITY["outcome"] * likely, reason))
+    if "below_threshold" in kinds:
+        value = 0.4 + 0.4 * (1.0 - max(0.0, min(score.score, 100.0)) / 100.0)
+        candidates.append(Priority(value, f"low score: {score.score:.1f}"))
+    best = max(candidates, key=lambda p: p.value)
+    return Priority(round(best.value, 3), best.reason)
