@@ -9,8 +9,10 @@ from the development half). Nothing here is trained on the ratings.
 Per language and half: Spearman's ρ of the call score and of the outcome
 estimate's satisfaction with S; of the resolution section and of the estimated
 resolved probability with A; the AUC of a low estimate for a dissatisfied
-customer (mean S < 0); and the precision of the lowest-estimated 10 / 20 / 30 %
-of threads for S < 0 (the base rate is the precision of picking at random).
+customer (mean S < 0), and of the review priority (``qa flagged``'s ranking,
+from the scorer's own flags and the outcome); the share of threads the scorer
+flags; and the precision for S < 0 of the 10 / 20 / 30 % of threads with the
+highest priority (the base rate is the precision of picking at random).
 
     .venv/bin/python -m benchmarks.flag_eval [--data ../shared/data] [--limit N]
 """
@@ -34,6 +36,7 @@ from benchmarks.score_eval import (
     stc3_transcript,
 )
 from benchmarks.yardstick import DEFAULT_DATA, ROOT
+from qa_toolkit.review.priority import review_priority
 from qa_toolkit.rubric import load_rubric
 from qa_toolkit.scoring import score_call
 
@@ -51,7 +54,8 @@ def evaluate(dialogues: list[dict[str, object]], code: str) -> dict[str, float]:
     rubric = load_rubric(ROOT / "rubrics" / "default.yaml")
     s_mean = [mean_label(d, "S") for d in dialogues]
     a_mean = [mean_label(d, "A") for d in dialogues]
-    scores, resolution, satisfied, resolved = [], [], [], []
+    scores, resolution, satisfied, resolved, priority = [], [], [], [], []
+    flagged: list[object] = []
     start = time.perf_counter()
     for d in dialogues:
         t = replace(stc3_transcript(d, code), call_id=f"{code}:{d['id']}")
@@ -61,6 +65,8 @@ def evaluate(dialogues: list[dict[str, object]], code: str) -> dict[str, float]:
         assert result.outcome is not None
         satisfied.append(result.outcome.satisfaction)
         resolved.append(result.outcome.resolved)
+        priority.append(review_priority(result, result.flags).value)
+        flagged.append(result.flags)
     seconds = time.perf_counter() - start
     unhappy = [s < 0 for s in s_mean]
     out = {
@@ -72,10 +78,12 @@ def evaluate(dialogues: list[dict[str, object]], code: str) -> dict[str, float]:
         "rho_resolved_A": spearman(resolved, a_mean),
         "auc_score": auc([-x for x in scores], unhappy),
         "auc_satisfaction": auc([-x for x in satisfied], unhappy),
+        "auc_priority": auc(priority, unhappy),
+        "flagged_share": float(np.mean([bool(r) for r in flagged])),
         "calls_per_s": len(dialogues) / seconds,
     }
     for share in BUDGETS:
-        out[f"precision@{share:.0%}"] = precision_at([-x for x in satisfied], unhappy, share)
+        out[f"precision@{share:.0%}"] = precision_at(priority, unhappy, share)
     return out
 
 

@@ -26,10 +26,15 @@ def test_priority_takes_the_strongest_reason() -> None:
     low = replace(score, score=50.0, outcome=Outcome(0.9, 1.5, (), ()))
     below = (Flag("below_threshold", "score 50.0 is below 70"),)
     assert review_priority(low, below).reason == "low score: 50.0"
-    assert review_priority(low, below).value == pytest.approx(0.6)
+    # Low score 0.35, a likely-happy outcome 0.9 × 0.125, combined as independent evidence.
+    assert review_priority(low, below).value == pytest.approx(
+        1 - 0.65 * (1 - 0.9 * 0.125), abs=1e-3
+    )
     unhappy = replace(low, outcome=Outcome(0.1, -1.8, (), ()))
     rank = review_priority(unhappy, below)
-    assert rank.value == pytest.approx(0.9 * 0.95) and rank.reason.startswith("likely dissatisfied")
+    assert rank.reason.startswith("likely dissatisfied")
+    assert rank.value == pytest.approx(1 - 0.65 * (1 - 0.9 * 0.95), abs=1e-3)
+    assert rank.value > review_priority(low, below).value
     critical = (*below, Flag("critical_failed", "identity_verified failed at 00:12"))
     assert review_priority(unhappy, critical).value == 1.0
 

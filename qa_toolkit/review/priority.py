@@ -2,15 +2,18 @@
 
 A team cannot hear every flagged call, so the queue is ranked. Each reason a
 call was flagged gives a priority between 0 and 1, its severity times how sure
-the toolkit is of it; the call's priority is the highest, and the reason that
-gave it is said in one line:
+the toolkit is of it. Reasons combine like independent evidence
+(noisy-OR: ``1 − Π(1 − pᵢ)``), so a call with several reasons ranks above a call
+with one:
 
 - a failed critical item (identity not verified before a refund…): 1.0;
 - a risk event (escalation, cancel or regulator threat, abuse): 0.85;
 - a customer likely left dissatisfied or unresolved, from the outcome estimate
   (:mod:`qa_toolkit.nlp.outcome`): 0.9 × how likely (``1 − resolved``, or the
   satisfaction's distance below +2, whichever is larger);
-- a low score: 0.4 to 0.8 as the score falls from 100 to 0;
+- a low score: 0.2 to 0.5 as the score falls from 100 to 0 (a score says how the
+  agent worked more than how the customer fared, so it weighs least among the
+  call's own reasons);
 - a team outlier: 0.55;
 - the random sample: 0.2 (it is kept whatever the budget: it measures what the
   flags miss).
@@ -66,7 +69,12 @@ def review_priority(score: CallScore, flags: Sequence[Flag]) -> Priority:
         )
         candidates.append(Priority(SEVERITY["outcome"] * likely, reason))
     if "below_threshold" in kinds:
-        value = 0.4 + 0.4 * (1.0 - max(0.0, min(score.score, 100.0)) / 100.0)
+        value = 0.2 + 0.3 * (1.0 - max(0.0, min(score.score, 100.0)) / 100.0)
         candidates.append(Priority(value, f"low score: {score.score:.1f}"))
+    # Reasons combine like independent evidence (noisy-OR): a call both low-scoring and likely
+    # dissatisfied outranks one that is only low-scoring. The strongest reason is the one said.
+    combined = 1.0
+    for p in candidates:
+        combined *= 1.0 - p.value
     best = max(candidates, key=lambda p: p.value)
-    return Priority(round(best.value, 3), best.reason)
+    return Priority(round(1.0 - combined, 3), best.reason)
