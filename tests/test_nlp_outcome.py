@@ -53,3 +53,15 @@ def test_outcome_in_the_score_json_and_back_from_the_store() -> None:
     item = score.item("issue_resolved")
     assert item.status == "fail" and item.evidence[0].reason.startswith("estimated resolved ")
     assert score_call(SOLVED, rubric).item("issue_resolved").status == "pass"
+
+
+def test_outcome_columns_in_the_store_and_exports(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from qa_toolkit.store import Store
+
+    from .review_helpers import RUDE, add_call
+
+    with Store(tmp_path / "qa.db") as store:
+        add_call(store, "rude", text=RUDE)
+        frame = store.scores()
+    row = frame.set_index("call_id").loc["rude"]
+    assert 0.0 <= row["outcome_resolved"] < 0.5 and -2.0 <= row["outcome_satisfaction"] < 0.0

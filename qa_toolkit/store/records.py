@@ -142,6 +142,9 @@ class ScoreRow:
     scored_at: str
     score_key: str
     transcript_key: str
+    # The outcome estimate of the score (None for scores made before it existed).
+    outcome_resolved: float | None = None
+    outcome_satisfaction: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -216,7 +219,9 @@ SCORE_SQL = """
 SELECT c.call_id, c.call_date, c.start_time, c.agent_id, c.team, c.queue, c.customer_id, c.kind,
        c.duration_s, c.language, s.rubric_id, s.rubric_version, s.score, s.raw_score, s.band,
        s.auto_failed, s.flagged, '' AS flags, s.run_id, s.created_at AS scored_at, s.score_key,
-       s.transcript_key
+       s.transcript_key,
+       json_extract(s.body, '$.outcome.resolved') AS outcome_resolved,
+       json_extract(s.body, '$.outcome.satisfaction') AS outcome_satisfaction
 FROM scores s JOIN calls c ON c.call_id = s.call_id
 WHERE {where}
 ORDER BY c.call_date, c.call_id, s.created_at
