@@ -139,22 +139,24 @@ def evaluate(
             sure = item.item_id not in sure_items
             for key in (f"item:{item.item_id}", f"lang:{c.language}", f"source:{c.source}", "all"):
                 tallies.setdefault(key, Tally()).add(item.status, truth, sure)
+        happened = _event_statuses(c.transcript, rubric)
         for column, event_id in EVENTS.items():
             truth = _plain(labels.get(column, ""))
-            if truth and event_id in {e.id for e in rubric.events}:
-                happened = _event_status(c.transcript, rubric, event_id)
-                tallies.setdefault(f"event:{column}", Tally()).add(happened, truth, True)
+            if truth and event_id in happened:
+                tallies.setdefault(f"event:{column}", Tally()).add(happened[event_id], truth, True)
     return tallies
 
 
-def _event_status(transcript: Transcript, rubric: Rubric, event_id: str) -> str:
+def _event_statuses(transcript: Transcript, rubric: Rubric) -> dict[str, str]:
+    """Every event's verdict (pass = happened), decided as scoring decides it."""
     from qa_toolkit.scoring import _Run  # the event verdicts are not part of the score record
 
     run = _Run(transcript, rubric, {})
+    events = {e.id for e in rubric.events}
     for node in rubric.order:
-        if node in {e.id for e in rubric.events}:
+        if node in events:
             run.evaluate(node)
-    return "pass" if run.events[event_id].status == "pass" else "fail"
+    return {e: ("pass" if run.events[e].status == "pass" else "fail") for e in events}
 
 
 def print_tallies(name: str, tallies: dict[str, Tally], items: Sequence[str]) -> None:

@@ -264,15 +264,14 @@ def pair_features(encoder: EmbeddingModel, texts: Sequence[str], contexts: Seque
     ctx = np.zeros_like(sent)
     split = {c: turn_sentences(c) for c in dict.fromkeys(contexts) if c}
     if split:
-        vectors = model.encode(list(dict.fromkeys(s for parts in split.values() for s in parts)))
-        index = {s: i for i, s in enumerate(dict.fromkeys(p for ps in split.values() for p in ps))}
-        means = {}
-        for c, parts in split.items():
-            mean = vectors[[index[p] for p in parts]].mean(axis=0)
-            means[c] = mean / max(float(np.linalg.norm(mean)), 1e-12)
+        unique = list(dict.fromkeys(p for parts in split.values() for p in parts))
+        vectors = model.encode(unique)
+        row = {p: i for i, p in enumerate(unique)}
+        means = {c: vectors[[row[p] for p in parts]].mean(axis=0) for c, parts in split.items()}
         for i, c in enumerate(contexts):
             if c:
-                ctx[i] = CONTEXT_SCALE * means[c]
+                mean = means[c]
+                ctx[i] = CONTEXT_SCALE * mean / max(float(np.linalg.norm(mean)), 1e-12)
     return np.hstack([sent, ctx]).astype(np.float32)
 
 

@@ -51,26 +51,38 @@ def review_priority(score: CallScore, flags: Sequence[Flag]) -> Priority:
         flags: every flag the call carries (the scorer's and the review rules').
 
     Returns:
-        The highest priority any reason gives, with that reason.
+        The combined priority, with its strongest reason.
     """
+    outcome = score.outcome
+    return priority_of(
+        score.score,
+        None if outcome is None else outcome.resolved,
+        None if outcome is None else outcome.satisfaction,
+        flags,
+    )
+
+
+def priority_of(
+    score: float, resolved: float | None, satisfaction: float | None, flags: Sequence[Flag]
+) -> Priority:
+    """The priority from the stored numbers alone (a ``Store.scores()`` row has them all)."""
     kinds = {f.kind for f in flags}
     candidates = [Priority(0.0, "no flag")]
     for kind in ("critical_failed", "risk", "outlier", "sample"):
         if kind in kinds:
             why = next(f.reason for f in flags if f.kind == kind)
             candidates.append(Priority(SEVERITY[kind], f"{kind}: {why}"))
-    if score.outcome is not None:
-        unresolved = 1.0 - score.outcome.resolved
-        unhappy = (2.0 - score.outcome.satisfaction) / 4.0
-        likely = max(unresolved, unhappy)
+    if resolved is not None and satisfaction is not None:
+        unresolved = 1.0 - resolved
+        unhappy = (2.0 - satisfaction) / 4.0
         reason = (
             f"likely {'unresolved' if unresolved >= unhappy else 'dissatisfied'}: resolved "
-            f"{score.outcome.resolved:.0%}, satisfaction {score.outcome.satisfaction:+.1f} (−2..2)"
+            f"{resolved:.0%}, satisfaction {satisfaction:+.1f} (−2..2)"
         )
-        candidates.append(Priority(SEVERITY["outcome"] * likely, reason))
+        candidates.append(Priority(SEVERITY["outcome"] * max(unresolved, unhappy), reason))
     if "below_threshold" in kinds:
-        value = 0.2 + 0.3 * (1.0 - max(0.0, min(score.score, 100.0)) / 100.0)
-        candidates.append(Priority(value, f"low score: {score.score:.1f}"))
+        value = 0.2 + 0.3 * (1.0 - max(0.0, min(score, 100.0)) / 100.0)
+        candidates.append(Priority(value, f"low score: {score:.1f}"))
     # Reasons combine like independent evidence (noisy-OR): a call both low-scoring and likely
     # dissatisfied outranks one that is only low-scoring. The strongest reason is the one said.
     combined = 1.0

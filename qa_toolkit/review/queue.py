@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from qa_toolkit.errors import UsageError
 from qa_toolkit.review.flags import call_flags
-from qa_toolkit.review.priority import review_priority
+from qa_toolkit.review.priority import priority_of
 from qa_toolkit.review.records import REVIEW_STATUSES, QueueEntry
 from qa_toolkit.review.workflow import ScoredCall, StoreLike, _state, opened
 from qa_toolkit.store.records import Filters
@@ -72,7 +72,7 @@ def review_queue(
             open_appeals = st.conn.execute(
                 "SELECT COUNT(*) FROM appeals WHERE call_id = ? AND final = 0", (row.call_id,)
             ).fetchone()[0]
-            rank = review_priority(st.call_score(row.score_key)[0], flags)
+            rank = priority_of(row.score, row.outcome_resolved, row.outcome_satisfaction, flags)
             out.append(
                 QueueEntry(
                     row.call_id,

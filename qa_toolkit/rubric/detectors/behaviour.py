@@ -43,10 +43,11 @@ from qa_toolkit.nlp.behaviour import (
 )
 from qa_toolkit.nlp.text import fold, shorten
 from qa_toolkit.rubric.schema import PhraseList, Strict
-from qa_toolkit.scoring_features import FEATURE_NAMES, locate_feature
+from qa_toolkit.scoring_features import locate_feature
 from qa_toolkit.scoring_types import Evidence
 
 from .base import Detection, View, did_you_mean, evidence_of, register, searched
+from .metric import known_feature
 from .regex import checked_patterns, compile_pattern, first_match, patterns_of
 
 BehaviourList = list[str]
@@ -88,9 +89,7 @@ class FeatureAtLeast(Strict):
     @field_validator("name")
     @classmethod
     def _known_feature(cls, value: str) -> str:
-        if value not in FEATURE_NAMES:
-            raise ValueError(f"unknown feature {value!r}{did_you_mean(value, FEATURE_NAMES)}")
-        return value
+        return known_feature(value)
 
 
 class BehaviourOptions(Strict):

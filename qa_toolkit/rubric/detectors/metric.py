@@ -15,6 +15,13 @@ from qa_toolkit.scoring_types import Evidence, Status
 from .base import Detection, View, did_you_mean, register
 
 
+def known_feature(value: str) -> str:
+    """A feature name a rubric may use; otherwise an error with "did you mean"."""
+    if value not in FEATURE_NAMES:
+        raise ValueError(f"unknown feature {value!r}{did_you_mean(value, FEATURE_NAMES)}")
+    return value
+
+
 class MetricOptions(Strict):
     """Options of ``metric.v1``: a feature name and ``min`` and/or ``max``."""
 
@@ -25,9 +32,7 @@ class MetricOptions(Strict):
     @field_validator("feature")
     @classmethod
     def _known(cls, value: str) -> str:
-        if value not in FEATURE_NAMES:
-            raise ValueError(f"unknown feature {value!r}{did_you_mean(value, FEATURE_NAMES)}")
-        return value
+        return known_feature(value)
 
     @model_validator(mode="after")
     def _some_bound(self) -> MetricOptions:
