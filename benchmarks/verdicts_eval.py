@@ -1,4 +1,4 @@
-"""Item verdicts against readers' labels: the default rubric v3 beside v2 and the majority baseline.
+"""Item verdicts against readers' labels: the default rubric (v4) beside v2 and the majority.
 
 The yardstick (``benchmarks/yardstick.py``): written calls and chats, the samples and two public
 recordings transcribed by ``qa transcribe``, and 80 STC-3 helpdesk threads (read from
@@ -32,7 +32,7 @@ from qa_toolkit.scoring import score_call
 from qa_toolkit.types import Transcript, Utterance
 
 LABELS = HERE / "labels"
-RUBRICS = {"v3": ROOT / "rubrics" / "default.yaml", "v2": HERE / "default_v2.yaml"}
+RUBRICS = {"v4": ROOT / "rubrics" / "default.yaml", "v2": HERE / "default_v2.yaml"}
 EVENTS = {"complaint": "complaint", "account_change": "account_action", "hold": "hold"}
 
 
@@ -222,7 +222,7 @@ def speed(rubric: Rubric) -> tuple[float, float, float]:
 
 
 def _score_default(transcript: Transcript) -> float:
-    return score_call(transcript, load_rubric(RUBRICS["v3"])).score
+    return score_call(transcript, load_rubric(RUBRICS["v4"])).score
 
 
 def _four_minute_call(seed: int) -> Transcript:
@@ -267,7 +267,7 @@ def main() -> None:
         else {}
     )
     rubrics = {name: load_rubric(path) for name, path in RUBRICS.items()}
-    items = [i.id for i in rubrics["v3"].items]
+    items = [i.id for i in rubrics["v4"].items]
     labelled = [c for c in conversations if c.call_id in gold]
     by_source = Counter(c.source for c in labelled)
     by_lang = Counter(c.language for c in labelled)
@@ -284,10 +284,10 @@ def main() -> None:
         figures[name]["confident"] = tallies["all"].accuracy(sure_only=True)  # type: ignore[index]
         figures[name]["majority"] = _majority_overall(tallies, items)  # type: ignore[index]
     if not args.no_speed:
-        load_s, one, two = speed(rubrics["v3"])
+        load_s, one, two = speed(rubrics["v4"])
         print(
             f"\nspeed: model and encoder ready in {load_s:.2f} s (fresh process); scoring a"
-            f" 60-turn, 4-minute call with v3: {one:.1f} calls/s in one process, {two:.1f} in two"
+            f" 60-turn, 4-minute call with v4: {one:.1f} calls/s in one process, {two:.1f} in two"
         )
         figures["speed"] = {"load_s": load_s, "calls_per_s": one, "calls_per_s_two": two}
     if args.json:

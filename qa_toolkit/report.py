@@ -1,7 +1,9 @@
 """Reports over scored calls: a Markdown summary, and the HTML daily report with its call pages.
 
-Lowest scores first, because those are the calls to review; each flagged call
-lists its failed items with the quoted, timestamped evidence behind them.
+The Markdown report lists the lowest scores first; each flagged call lists its
+failed items with the quoted, timestamped evidence behind them. The HTML
+report's table of calls puts the flagged calls most worth hearing first (the
+review priority of ``qa flagged``), with each call's estimated outcome.
 
 The HTML report (:func:`write_report`) reads the store and writes one folder:
 ``index.html`` (the day: score distribution, scores by team and agent, the
@@ -13,7 +15,7 @@ self-contained: styles, script and SVG charts are inline, nothing is fetched.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from html import escape
@@ -24,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 from qa_toolkit.scoring_types import CallScore
 
 if TYPE_CHECKING:
+    from qa_toolkit.review.priority import Priority
     from qa_toolkit.store import FailureRow, ItemRow, ScoreRow, Store
 
 # Calls outside these hours (local time of the recording) are marked off-hours.
@@ -153,7 +156,7 @@ def write_report(
         subtitle=escape(_rubrics(rows)),
         tiles=_day_tiles(rows, failures),
         charts=_day_charts(rows, store.item_rows(filters), curves),
-        calls_table=_calls_table(rows, links),
+        calls_table=_calls_table(rows, links, _priorities(store, rows)),
         failures_table=_failures_table(failures),
     )
     index = folder / "index.html"
@@ -279,24 +282,56 @@ def _sentiment_chart(rows: Sequence[ScoreRow], curves: dict[str, list[tuple[floa
                         strong=("mean of all calls",))  # fmt: skip
 
 
-def _calls_table(rows: Sequence[ScoreRow], links: dict[str, str]) -> str:
+def _priorities(store: Store, rows: Sequence[ScoreRow]) -> dict[str, Priority]:
+    from qa_toolkit.review.priority import stored_priorities
+
+    calls = [
+        (r.score_key, r.score, r.outcome_resolved, r.outcome_satisfaction, r.predicted_low)
+        for r in rows
+    ]
+    return stored_priorities(store.conn, calls)
+
+
+def _calls_table(
+    rows: Sequence[ScoreRow], links: dict[str, str], ranks: Mapping[str, Priority]
+) -> str:
+    """Every call, the flagged ones most worth hearing first (as ``qa flagged`` ranks them)."""
     if not rows:
         return "<p>No scored calls.</p>"
     head = (
         '<thead><tr><th data-sort="text">call</th><th data-sort="text">start</th>'
         '<th data-sort="text">agent</th><th data-sort="text">team</th>'
-        '<th class="num" data-sort="num">score</th><th>band</th><th>flags</th></tr></thead>'
+        '<th class="num" data-sort="num">priority</th>'
+        '<th class="num" data-sort="num">score</th><th>band</th>'
+        '<th class="num" data-sort="num">resolved</th>'
+        '<th class="num" data-sort="num">satisfaction</th><th>flags</th></tr></thead>'
     )
     body = []
-    for r in sorted(rows, key=lambda r: r.score):
+    order = sorted(rows, key=lambda r: (not r.flagged, -ranks[r.score_key].value, r.score))
+    for r in order:
+        rank = ranks[r.score_key]
+        shown = f"{rank.value:.2f}" if r.flagged else "–"
         body.append(
             f'<tr><td><a href="{escape(links[r.call_id])}">{escape(r.call_id)}</a></td>'
             f"<td>{escape(r.start_time or r.call_date)}</td><td>{escape(r.agent_id)}</td>"
-            f'<td>{escape(r.team)}</td><td class="num" data-value="{r.score:.2f}">{r.score:.1f}'
+            f'<td>{escape(r.team)}</td><td class="num" data-value="{rank.value:.3f}" '
+            f'title="{escape(rank.reason)}">{shown}</td>'
+            f'<td class="num" data-value="{r.score:.2f}">{r.score:.1f}'
             f'</td><td><span class="band">{escape(r.band)}</span></td>'
+            f"{_outcome_cells(r)}"
             f'<td class="flag">{escape(r.flags)}</td></tr>'
         )
     return f"<table>{head}<tbody>{''.join(body)}</tbody></table>"
+
+
+def _outcome_cells(row: ScoreRow) -> str:
+    resolved, satisfaction = row.outcome_resolved, row.outcome_satisfaction
+    if resolved is None or satisfaction is None:
+        return '<td class="num" data-value="-1">–</td><td class="num" data-value="-3">–</td>'
+    return (
+        f'<td class="num" data-value="{resolved:.3f}">{resolved:.0%}</td>'
+        f'<td class="num" data-value="{satisfaction:.2f}">{satisfaction:+.1f}</td>'
+    )
 
 
 def _failures_table(failures: Sequence[FailureRow]) -> str:

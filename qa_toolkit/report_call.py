@@ -95,9 +95,19 @@ def _tiles(row: ScoreRow, score: CallScore) -> str:
     flags = ", ".join(f.kind for f in score.flags) or "none"
     auto = " (auto-failed)" if score.auto_failed else ""
     minutes = f"{(row.duration_s or 0) / 60:.1f} min" if row.kind != "text" else "text"
+    outcome = score.outcome
+    estimate = (
+        ()
+        if outcome is None
+        else (
+            (f"{outcome.resolved:.0%}", "resolved (estimated)"),
+            (f"{outcome.satisfaction:+.1f}", "satisfaction, −2..2 (estimated)"),
+        )
+    )
     tiles = (
         (f"{score.score:.1f}", f"score{auto}, {score.band}"),
         (f"{sum(1 for i in score.items if i.status == 'fail')}", "items failed"),
+        *estimate,
         (escape(flags), "flags"),
         (minutes, row.language or ""),
     )

@@ -3,8 +3,14 @@
 Items that do not apply (``applies_if`` unmet, or their ``after`` anchor never
 happened) are n.a. and left out of both the points and the maximum. A section
 scores the percentage of its applicable points; the call is the weighted mean
-of the sections that have any applicable item, 0–100. A failed critical item
-fails the call: its score becomes 0 and it is flagged.
+of the sections that have any applicable item, 0–100. A graded item (its
+detector gives a credit, as ``outcome.v1`` with ``graded: true`` does) earns
+that share of its points. A failed critical item fails the call: its score
+becomes 0 and it is flagged. Besides ``below_threshold`` and
+``critical_failed``, a call is flagged ``likely_dissatisfied`` when the outcome
+estimate falls below the rubric's ``flag_dissatisfied_below``, and
+``low_predicted_rating`` when a calibrated call model's item fails; these two
+carry a strength (how sure) for the review queue.
 """
 
 from __future__ import annotations
@@ -17,11 +23,14 @@ from qa_toolkit.rubric.schema import Event, Item, Rubric, local_text
 from qa_toolkit.rubric.scope import select
 from qa_toolkit.scoring_features import compute_features, has_timing
 from qa_toolkit.scoring_types import (
+    DISSATISFIED_KIND,
+    LOW_PREDICTION_KIND,
     CallScore,
     Evidence,
     Flag,
     ItemResult,
     Outcome,
+    Predicted,
     SectionScore,
 )
 from qa_toolkit.types import Transcript, Utterance
@@ -58,6 +67,11 @@ def score_call(
     raw = _weighted(sections)
     auto_failed = any(i.critical and i.status == "fail" for i in items)
     score = 0.0 if auto_failed else raw
+    outcome = _outcome(transcript, feats)
+    flags = (
+        *_flags(transcript, rubric, items, sections, score),
+        *_estimate_flags(rubric, run.detections, outcome),
+    )
     return CallScore(
         call_id=transcript.call_id,
         rubric_id=rubric.id,
@@ -69,8 +83,9 @@ def score_call(
         items=items,
         sections=sections,
         features=tuple(sorted(feats.items())),
-        flags=_flags(transcript, rubric, items, sections, score),
-        outcome=_outcome(transcript, feats),
+        flags=flags,
+        outcome=outcome,
+        predicted=_predicted(rubric, run.detections),
     )
 
 
@@ -96,6 +111,7 @@ class _Run:
         self.language = transcript.language or (rubric.languages[0] if rubric.languages else "en")
         self.events: dict[str, Detection] = {}
         self.items: dict[str, ItemResult] = {}
+        self.detections: dict[str, Detection] = {}
         self._event_specs = {e.id: e for e in rubric.events}
         self._item_specs = {i.id: i for i in rubric.items}
         self._by_id = {u.id: u for u in transcript.utterances}
@@ -110,7 +126,12 @@ class _Run:
     def _score_item(self, item: Item) -> ItemResult:
         detection = self._not_applicable(item) or self._detect(item)
         detection = detection or _anchor_missing(item.window.after)
-        points = item.points if detection.status == "pass" else 0.0
+        self.detections[item.id] = detection
+        if detection.credit is not None and detection.status != "na":
+            # Tenths of a point: enough for a ranking, and readable on a scorecard.
+            points = round(item.points * min(1.0, max(0.0, detection.credit)), 1)
+        else:
+            points = item.points if detection.status == "pass" else 0.0
         return ItemResult(
             item_id=item.id,
             section_id=item.section_id,
@@ -123,6 +144,7 @@ class _Run:
             evidence=detection.evidence,
             category=item.category,
             hint=local_text(item.hint, self.language),
+            value=detection.value,
         )
 
     def _not_applicable(self, item: Item) -> Detection | None:
@@ -219,3 +241,40 @@ def _flags(
         heard = ", ".join(sorted(speakers)) or "nobody"
         flags.append(Flag("one_speaker", f"only {heard} heard; roles may be wrong"))
     return tuple(flags)
+
+
+def _estimate_flags(
+    rubric: Rubric, detections: Mapping[str, Detection], outcome: Outcome | None
+) -> tuple[Flag, ...]:
+    """Flags read from estimates: a likely dissatisfied customer, a low predicted rating.
+
+    Each carries its strength (how sure), which the review queue ranks by.
+    """
+    flags = []
+    cut = rubric.flag_dissatisfied_below
+    if outcome is not None and cut is not None and outcome.satisfaction < cut:
+        strength = (2.0 - outcome.satisfaction) / 4.0
+        reason = (
+            f"estimated satisfaction {outcome.satisfaction:+.1f} is below {cut:+g} (−2..2); "
+            f"resolved {outcome.resolved:.0%}"
+        )
+        flags.append(Flag(DISSATISFIED_KIND, reason, strength))
+    for item in rubric.items:
+        found = detections.get(item.id)
+        if item.detector.startswith("call_model.") and found and found.status == "fail":
+            reason = found.evidence[0].reason if found.evidence else "low predicted rating"
+            flags.append(Flag(LOW_PREDICTION_KIND, f"{item.id}: {reason}", found.confidence))
+    return tuple(flags)
+
+
+def _predicted(rubric: Rubric, detections: Mapping[str, Detection]) -> Predicted | None:
+    """The first call-model item's prediction, with how likely the rating is low."""
+    for item in rubric.items:
+        found = detections.get(item.id)
+        if not item.detector.startswith("call_model.") or found is None:
+            continue
+        if found.value is None or found.confidence is None:
+            continue
+        half = 0.5 * found.confidence
+        return Predicted(item.id, found.value, 0.5 + half if found.status == "fail" else 0.5 - half)
+    return None

@@ -72,11 +72,12 @@ class ItemResult:
     evidence: tuple[Evidence, ...]
     category: str = ""
     hint: str = ""  # what would have made it pass, in the call's language
+    value: float | None = None  # the number behind the verdict (an estimate, a prediction)
 
     @property
     def points_lost(self) -> float:
-        """Points the call lost on this item (0 for pass and n.a.)."""
-        return self.max_points - self.points if self.status == "fail" else 0.0
+        """Points the call lost on this item (0 for n.a.; a graded item can lose some)."""
+        return 0.0 if self.status == "na" else self.max_points - self.points
 
     def to_dict(self) -> dict[str, Any]:
         """The item as a JSON-ready dict (one entry of the Score JSON's ``items``)."""
@@ -90,6 +91,7 @@ class ItemResult:
             "max_points": self.max_points,
             "critical": self.critical,
             "hint": self.hint,
+            "value": None if self.value is None else round(self.value, 4),
             "evidence": [e.to_dict() for e in self.evidence],
         }
 
@@ -121,16 +123,55 @@ class SectionScore:
         }
 
 
+# Flags read from estimates (they carry a strength): see qa_toolkit.scoring.
+DISSATISFIED_KIND = "likely_dissatisfied"
+LOW_PREDICTION_KIND = "low_predicted_rating"
+
+
 @dataclass(frozen=True, slots=True)
 class Flag:
-    """Why a call needs a person's attention (``kind`` is a stable machine name)."""
+    """Why a call needs a person's attention (``kind`` is a stable machine name).
+
+    ``strength`` (0–1) says how sure the toolkit is, for flags read from an
+    estimate (``likely_dissatisfied``, ``low_predicted_rating``); ``None`` means
+    the flag is a plain fact (a failed critical item, a score below the line).
+    """
 
     kind: str
     reason: str
+    strength: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The flag as a JSON-ready dict."""
-        return {"kind": self.kind, "reason": self.reason}
+        out: dict[str, Any] = {"kind": self.kind, "reason": self.reason}
+        if self.strength is not None:
+            out["strength"] = round(self.strength, 3)
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class Predicted:
+    """A calibrated call model's prediction for the call (from the rubric's call-model item).
+
+    Attributes:
+        item_id: the ``call_model.v1`` item.
+        value: the predicted rating, on the model's scale.
+        low: how likely the rating is low, 0–1: 0.5 at the model's pass mark, 1 at the
+            bottom of its scale, 0 at the top (the review queue ranks by it).
+    """
+
+    item_id: str
+    value: float
+    low: float
+
+    def to_dict(self) -> dict[str, Any]:
+        """The prediction as a JSON-ready dict (the Score JSON's ``predicted``)."""
+        return {"item": self.item_id, "value": round(self.value, 4), "low": round(self.low, 4)}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Predicted:
+        """Read the Score JSON's ``predicted`` back."""
+        return cls(str(data["item"]), float(data["value"]), float(data["low"]))
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,6 +232,7 @@ class CallScore:
     features: tuple[tuple[str, float], ...]
     flags: tuple[Flag, ...]
     outcome: Outcome | None = None
+    predicted: Predicted | None = None
 
     @property
     def timed(self) -> bool:
@@ -215,7 +257,9 @@ class CallScore:
             ``call_id``, ``rubric {id, version}``, ``score``, ``band``,
             ``auto_failed``, ``items``, ``sections``, ``features``, ``flags``,
             ``root_causes`` (failed items, most points lost first) and, when
-            estimated, ``outcome`` (resolved probability, satisfaction −2..2).
+            estimated, ``outcome`` (resolved probability, satisfaction −2..2);
+            with a calibrated call model, ``predicted`` (its item, value and
+            how likely the rating is low).
         """
         failed = sorted((i for i in self.items if i.status == "fail"), key=lambda i: -i.points_lost)
         return {
@@ -240,4 +284,5 @@ class CallScore:
                 for i in failed
             ],
             **({"outcome": self.outcome.to_dict()} if self.outcome is not None else {}),
+            **({"predicted": self.predicted.to_dict()} if self.predicted is not None else {}),
         }

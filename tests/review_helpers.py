@@ -6,6 +6,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import click
+
 from qa_toolkit.metadata import CallMetadata
 from qa_toolkit.rubric import load_rubric
 from qa_toolkit.rubric.schema import Rubric
@@ -69,3 +71,13 @@ def add_call(
 def store_at(tmp_path: Path) -> Store:
     """A new empty store in ``tmp_path``."""
     return Store(tmp_path / "qa.db")
+
+
+def qa_group() -> click.Group:
+    """The review commands under a ``qa`` group, as the CLI mounts them."""
+    from qa_toolkit.cli_review import COMMANDS
+
+    group = click.Group("qa")
+    for command in COMMANDS:
+        group.add_command(command)
+    return group

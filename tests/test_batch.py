@@ -13,6 +13,7 @@ from click.testing import CliRunner
 from qa_toolkit.batch import BatchOptions, BatchProgress, rescore, run_batch, summary_lines
 from qa_toolkit.batch_tasks import AsrSettings
 from qa_toolkit.cli_batch import BatchDisplay, batch_command, rescore_command
+from qa_toolkit.rubric import load_rubric
 from qa_toolkit.store import Filters, Store
 
 from .batch_helpers import RUBRIC, make_day, rubric_v
@@ -90,14 +91,16 @@ def test_batch_rescore_applies_a_new_rubric_without_transcribing(tmp_path: Path)
     make_day(tmp_path / "day", 4)
     store = tmp_path / "qa.db"
     first = run_batch([tmp_path / "day"], RUBRIC, store=store, options=TINY)
-    strict = rubric_v(tmp_path, 4, flag_below=100)
+    base = load_rubric(RUBRIC).version
+    strict = rubric_v(tmp_path, int(base) + 1, flag_below=100)
     result = rescore(strict, store=store)
     assert {o.status for o in result.outcomes} == {"done"}
     assert [o.call_id for o in result.outcomes] == [o.call_id for o in first.outcomes]
     assert _count(store, "transcripts") == 4 and _count(store, "scores") == 8
     with Store(store) as st:
-        assert set(st.scores()["rubric_version"]) == {"4"}
-        assert set(st.scores(rubric_id="default", latest=False)["rubric_version"]) == {"3", "4"}
+        assert set(st.scores()["rubric_version"]) == {str(int(base) + 1)}
+        versions = set(st.scores(rubric_id="default", latest=False)["rubric_version"])
+        assert versions == {base, str(int(base) + 1)}
         team = rescore(strict, store=st, filters=Filters(team="sales"))
     assert [o.status for o in team.outcomes] == ["reused", "reused"]
 
@@ -119,7 +122,7 @@ def test_batch_cli_exit_code_summary_and_json(tmp_path: Path) -> None:
     assert bad.exit_code == 1
     assert "failed bad (transcribe)" in bad.stderr and "already done" in bad.stderr
     assert (tmp_path / "report" / "index.html").is_file()
-    again = runner.invoke(rescore_command, ["--rubric", str(rubric_v(tmp_path, 5)),
+    again = runner.invoke(rescore_command, ["--rubric", str(rubric_v(tmp_path, 99)),
                                             "--store", str(tmp_path / "qa.db")])  # fmt: skip
     assert again.exit_code == 0 and "3 calls: 3 processed" in again.stderr
 

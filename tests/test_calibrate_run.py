@@ -102,6 +102,16 @@ def test_calibrate_run_saves_a_rubric_that_scores_with_the_model(tmp_path: Path)
     unhappy = score_call(make_call("x", "hello", solved=False, happy=False), rubric)
     item = unhappy.item("predicted_satisfaction")
     assert item.status == "fail" and "predicted satisfaction" in item.evidence[0].reason
+    # The low prediction flags the call, and its number reaches the Score JSON.
+    flag = next(f for f in unhappy.flags if f.kind == "low_predicted_rating")
+    assert flag.reason.startswith("predicted_satisfaction: ") and 0 < (flag.strength or 0) <= 1
+    assert unhappy.predicted is not None and unhappy.predicted.item_id == "predicted_satisfaction"
+    assert unhappy.predicted.value == item.value and unhappy.predicted.low > 0.5
+    assert unhappy.to_dict()["predicted"]["low"] == round(unhappy.predicted.low, 4)
+    happy = score_call(make_call("y", "hello", solved=True, happy=True), rubric)
+    assert happy.item("predicted_satisfaction").status == "pass"
+    assert happy.predicted is not None and happy.predicted.low < 0.5
+    assert not [f for f in happy.flags if f.kind == "low_predicted_rating"]
     model = json.loads((out / "team.satisfaction.json").read_text(encoding="utf-8"))
     assert model["training"]["samples"] == 40
     assert model["training"]["metrics"]["spearman_cv"] > 0.8

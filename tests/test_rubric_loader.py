@@ -22,7 +22,7 @@ def _problems(text: str) -> list[str]:
 
 def test_rubric_default_loads_with_both_languages() -> None:
     rubric = load_rubric(ROOT / "rubrics" / "default.yaml")
-    assert [s.id for s in rubric.sections] == ["script", "empathy", "resolution"]
+    assert [s.id for s in rubric.sections] == ["script", "empathy", "resolution", "outcome"]
     assert sum(s.weight for s in rubric.sections) == 100
     assert rubric.languages == ("en", "zh")
     greeting = rubric.items[0]

@@ -107,11 +107,6 @@ def test_scoring_default_rubric_looking_up_an_account_needs_no_identity_check(
     assert not score.auto_failed
 
 
-# Some short, plain statements of a change read as an action below the threshold today (the
-# training corpus has few of them); kept here so a better model shows up as XPASS.
-_ACTION_MISS = pytest.mark.xfail(strict=True, reason="known miss of behaviour.v1 (action)")
-
-
 @pytest.mark.parametrize(
     ("agent_line", "language", "event"),
     [
@@ -126,7 +121,7 @@ _ACTION_MISS = pytest.mark.xfail(strict=True, reason="known miss of behaviour.v1
         ("我帮您查询一下账户。", "zh", False),
         ("您可以在App里自行修改地址。", "zh", False),
         ("已经为您注销了这个号码。", "zh", True),
-        pytest.param("我这边为您办理退款。", "zh", True, marks=_ACTION_MISS),
+        ("我这边为您办理退款。", "zh", True),
     ],
 )
 def test_scoring_default_rubric_account_action_means_a_change(
@@ -188,7 +183,7 @@ def test_scoring_cli_rubric_error_exits_1_with_every_problem(tmp_path: Path) -> 
         line.endswith("sections[0].items[1]: give at least one of any, all, n_of, none")
         for line in lines
     )
-    assert any(line.startswith(f"{DEFAULT}: ok (default v3") for line in lines)
+    assert any(line.startswith(f"{DEFAULT}: ok (default v4") for line in lines)
 
 
 def test_scoring_cli_rubric_test_and_explain(tmp_path: Path) -> None:

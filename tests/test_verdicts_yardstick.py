@@ -26,8 +26,9 @@ def test_yardstick_labels_fit_the_default_rubric_and_calibrate_reads_them() -> N
     rubric = load_rubric(ROOT / "rubrics" / "default.yaml")
     items = [i.id for i in rubric.items]
     labels = load_labels(LABELS / "gold.csv", item_ids=items)
-    # issue_resolved (the outcome estimate, issue 12) came after the labelling.
-    assert set(labels.item_ids) == set(items) - {"issue_resolved"}
+    # The outcome items (the outcome estimate, issue 12) came after the labelling; they are
+    # measured against customers' ratings (benchmarks/flag_eval.py) instead.
+    assert set(labels.item_ids) == set(items) - {"issue_resolved", "customer_satisfied"}
     events = read_labels(LABELS / "gold_events.csv")
     for call_id, row in events.items():
         label = labels.by_call()[call_id]

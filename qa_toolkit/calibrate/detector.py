@@ -26,10 +26,10 @@ from qa_toolkit.rubric.detectors import Detection, View, register
 from qa_toolkit.rubric.detectors.base import evidence_of
 from qa_toolkit.rubric.detectors.classifier import resolve_model_path
 from qa_toolkit.rubric.schema import Strict
-from qa_toolkit.scoring_types import CallScore, Evidence, Flag
+from qa_toolkit.scoring_types import LOW_PREDICTION_KIND, CallScore, Evidence, Flag
 from qa_toolkit.types import Transcript
 
-FLAG_KIND = "low_predicted_rating"
+FLAG_KIND = LOW_PREDICTION_KIND
 
 
 class CallModelOptions(Strict):
@@ -90,8 +90,19 @@ def detect_call_model(view: View, options: CallModelOptions) -> Detection:
         explain(prediction, model, pass_at, label, options.top),
     )
     return Detection(
-        "pass" if passed else "fail", (summary, *_quoted(prediction, passed, options.top))
+        "pass" if passed else "fail",
+        (summary, *_quoted(prediction, passed, options.top)),
+        value=prediction.value,
+        confidence=_confidence(prediction.value, pass_at, model),
     )
+
+
+def _confidence(value: float, pass_at: float, model: CallModel) -> float:
+    """How far the prediction sits from ``pass_at``, toward the end of the scale it is on (0–1)."""
+    target = model.target
+    end = target.low if value < pass_at else target.high
+    room = abs(pass_at - end)
+    return 1.0 if room == 0 else min(1.0, abs(value - pass_at) / room)
 
 
 def explain(prediction: Prediction, model: CallModel, pass_at: float, label: str, top: int) -> str:
@@ -156,4 +167,5 @@ def flag_low_prediction(
     if prediction.value >= cut:
         return score
     reason = explain(prediction, model, cut, model.name or "call model", 2)
-    return replace(score, flags=(*score.flags, Flag(FLAG_KIND, reason)))
+    strength = _confidence(prediction.value, cut, model)
+    return replace(score, flags=(*score.flags, Flag(FLAG_KIND, reason, strength)))

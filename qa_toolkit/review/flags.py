@@ -198,13 +198,17 @@ def call_flags(store: StoreLike, score_key: str) -> tuple[Flag, ...]:
     """Every flag of a stored score: the scorer's, then the review rules'."""
     with opened(store) as st:
         own = st.conn.execute(
-            "SELECT kind, reason FROM flags WHERE score_key = ? ORDER BY position", (score_key,)
-        ).fetchall()
-        more = st.conn.execute(
-            "SELECT kind, reason FROM review_flags WHERE score_key = ? ORDER BY created_at, kind",
+            "SELECT kind, reason, strength FROM flags WHERE score_key = ? ORDER BY position",
             (score_key,),
         ).fetchall()
-    return tuple(Flag(str(r[0]), str(r[1])) for r in (*own, *more))
+        more = st.conn.execute(
+            "SELECT kind, reason, NULL FROM review_flags WHERE score_key = ? "
+            "ORDER BY created_at, kind",
+            (score_key,),
+        ).fetchall()
+    return tuple(
+        Flag(str(r[0]), str(r[1]), None if r[2] is None else float(r[2])) for r in (*own, *more)
+    )
 
 
 def _sample_flag(rules: FlagRules) -> Flag:

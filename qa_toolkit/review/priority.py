@@ -11,9 +11,13 @@ with one:
 - a customer likely left dissatisfied or unresolved, from the outcome estimate
   (:mod:`qa_toolkit.nlp.outcome`): 0.9 × how likely (``1 − resolved``, or the
   satisfaction's distance below +2, whichever is larger);
+- when the rubric holds a calibrated call model, its prediction takes the outcome
+  estimate's place: 0.95 × how likely the rating is low (0.5 at the model's
+  pass mark, 1 at the bottom of its scale). A team's own model, fitted to its
+  reviewers' ratings, is a surer guide than the estimate made without labels;
 - a low score: 0.2 to 0.5 as the score falls from 100 to 0 (a score says how the
   agent worked more than how the customer fared, so it weighs least among the
-  call's own reasons);
+  call's own reasons; with a call model, which reads the same items, not at all);
 - a team outlier: 0.55;
 - the random sample: 0.2 (it is kept whatever the budget: it measures what the
   flags miss).
@@ -21,6 +25,7 @@ with one:
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -30,6 +35,7 @@ SEVERITY: dict[str, float] = {
     "critical_failed": 1.0,
     "risk": 0.85,
     "outcome": 0.9,
+    "low_predicted_rating": 0.95,
     "outlier": 0.55,
     "sample": 0.2,
 }
@@ -59,20 +65,35 @@ def review_priority(score: CallScore, flags: Sequence[Flag]) -> Priority:
         None if outcome is None else outcome.resolved,
         None if outcome is None else outcome.satisfaction,
         flags,
+        None if score.predicted is None else score.predicted.low,
     )
 
 
 def priority_of(
-    score: float, resolved: float | None, satisfaction: float | None, flags: Sequence[Flag]
+    score: float,
+    resolved: float | None,
+    satisfaction: float | None,
+    flags: Sequence[Flag],
+    predicted_low: float | None = None,
 ) -> Priority:
     """The priority from the stored numbers alone (a ``Store.scores()`` row has them all)."""
     kinds = {f.kind for f in flags}
     candidates = [Priority(0.0, "no flag")]
-    for kind in ("critical_failed", "risk", "outlier", "sample"):
-        if kind in kinds:
-            why = next(f.reason for f in flags if f.kind == kind)
-            candidates.append(Priority(SEVERITY[kind], f"{kind}: {why}"))
-    if resolved is not None and satisfaction is not None:
+    plain = ["critical_failed", "risk", "outlier", "sample"]
+    if predicted_low is None:
+        # A low prediction flagged from outside the rubric (flag_low_prediction) counts by
+        # its strength.
+        plain.insert(2, "low_predicted_rating")
+    for kind in plain:
+        for flag in (f for f in flags if f.kind == kind):
+            sure = 1.0 if flag.strength is None else flag.strength
+            candidates.append(Priority(SEVERITY[kind] * sure, f"{kind}: {flag.reason}"))
+            break
+    if predicted_low is not None:
+        why = next((f.reason for f in flags if f.kind == "low_predicted_rating"), "")
+        reason = f"predicted low rating ({predicted_low:.0%} likely){': ' + why if why else ''}"
+        candidates.append(Priority(SEVERITY["low_predicted_rating"] * predicted_low, reason))
+    elif resolved is not None and satisfaction is not None:
         unresolved = 1.0 - resolved
         unhappy = (2.0 - satisfaction) / 4.0
         reason = (
@@ -80,7 +101,8 @@ def priority_of(
             f"{resolved:.0%}, satisfaction {satisfaction:+.1f} (−2..2)"
         )
         candidates.append(Priority(SEVERITY["outcome"] * max(unresolved, unhappy), reason))
-    if "below_threshold" in kinds:
+    if "below_threshold" in kinds and predicted_low is None:
+        # A call model reads the items the score is made of, so with one the score adds nothing.
         value = 0.2 + 0.3 * (1.0 - max(0.0, min(score, 100.0)) / 100.0)
         candidates.append(Priority(value, f"low score: {score:.1f}"))
     # Reasons combine like independent evidence (noisy-OR): a call both low-scoring and likely
@@ -90,3 +112,36 @@ def priority_of(
         combined *= 1.0 - p.value
     best = max(candidates, key=lambda p: p.value)
     return Priority(round(1.0 - combined, 3), best.reason)
+
+
+StoredCall = tuple[str, float, float | None, float | None, float | None]
+
+
+def stored_priorities(conn: sqlite3.Connection, calls: Sequence[StoredCall]) -> dict[str, Priority]:
+    """Priorities of stored scores, their flags read in a few queries (not one per call).
+
+    Args:
+        conn: the store's connection.
+        calls: (score key, score, outcome resolved, outcome satisfaction, predicted low)
+            per call (a ``Store.scores()`` row's columns).
+
+    Returns:
+        score key → priority.
+    """
+    flags: dict[str, list[Flag]] = {key: [] for key, *_ in calls}
+    keys = list(flags)
+    for start in range(0, len(keys), 400):
+        chunk = keys[start : start + 400]
+        marks = ",".join("?" * len(chunk))
+        found = conn.execute(
+            f"SELECT score_key, kind, reason, strength FROM flags WHERE score_key IN ({marks}) "
+            f"UNION ALL SELECT score_key, kind, reason, NULL FROM review_flags "
+            f"WHERE score_key IN ({marks})",
+            [*chunk, *chunk],
+        ).fetchall()
+        for key, kind, reason, strength in found:
+            flags[str(key)].append(Flag(str(kind), str(reason), strength))
+    return {
+        key: priority_of(score, resolved, satisfaction, flags[key], low)
+        for key, score, resolved, satisfaction, low in calls
+    }

@@ -72,7 +72,9 @@ def review_queue(
             open_appeals = st.conn.execute(
                 "SELECT COUNT(*) FROM appeals WHERE call_id = ? AND final = 0", (row.call_id,)
             ).fetchone()[0]
-            rank = priority_of(row.score, row.outcome_resolved, row.outcome_satisfaction, flags)
+            rank = priority_of(
+                row.score, row.outcome_resolved, row.outcome_satisfaction, flags, row.predicted_low
+            )
             out.append(
                 QueueEntry(
                     row.call_id,

@@ -9,6 +9,7 @@ from typing import Any
 
 from qa_toolkit.review.causes import Counterfactual, RootCause, counterfactual, root_causes
 from qa_toolkit.review.flags import call_flags
+from qa_toolkit.review.priority import Priority, review_priority
 from qa_toolkit.review.records import Appeal, ItemOverride, ReviewState
 from qa_toolkit.review.workflow import StoreLike, appeals, item_overrides, opened, review_state
 from qa_toolkit.rubric.schema import Rubric
@@ -36,10 +37,17 @@ class CallDetail:
     transcript: Transcript | None
     features: tuple[tuple[str, Any], ...]
 
+    @property
+    def priority(self) -> Priority:
+        """How much the call is worth a reviewer's time, as ``qa flagged`` ranks it."""
+        return review_priority(self.score, self.flags)
+
     def to_dict(self) -> dict[str, Any]:
         """The detail as a JSON-ready dict."""
+        rank = self.priority
         return {
             "score": self.score.to_dict(), "threshold": self.threshold,
+            "priority": {"value": rank.value, "reason": rank.reason},
             "flags": [f.to_dict() for f in self.flags], "review": self.state.to_dict(),
             "counterfactual": asdict(self.counterfactual),
             "root_causes": [asdict(c) for c in self.causes],
@@ -56,6 +64,10 @@ class CallDetail:
              {"bold": True}),
         ]  # fmt: skip
         out += [(f"  flag {f.kind}: {f.reason}", {"fg": "yellow"}) for f in self.flags]
+        if self.flags:
+            rank = self.priority
+            out.append((f"  priority {rank.value:.2f}: {rank.reason}", {"fg": "yellow"}))
+        out += self._outcome_lines()
         out += [(f"  {k} = {v}", {}) for k, v in self.features]
         cf = self.counterfactual
         saved = ", ".join(cf.item_ids) or "nothing"
@@ -75,6 +87,19 @@ class CallDetail:
                  f"{' final' if a.final else ''}: {a.reason}", {"fg": "cyan"})
                 for a in self.appeals]  # fmt: skip
         out += self._transcript_lines()
+        return out
+
+    def _outcome_lines(self) -> list[tuple[str, dict[str, Any]]]:
+        outcome = self.score.outcome
+        if outcome is None:
+            return []
+        out: list[tuple[str, dict[str, Any]]] = [
+            (f"  outcome (estimated): resolved {outcome.resolved:.0%}, "
+             f"satisfaction {outcome.satisfaction:+.1f} (−2..2)", {"bold": True}),
+        ]  # fmt: skip
+        for e in outcome.evidence[:3]:
+            at = f"{e.start_s:6.1f}s {e.speaker}: {e.quote!r} — " if e.utterance_id else ""
+            out.append((f"      {at}{e.reason}", {}))
         return out
 
     def _transcript_lines(self) -> list[tuple[str, dict[str, Any]]]:

@@ -56,6 +56,7 @@ def build_rubric(data: Any, problems: Problems) -> Rubric | None:
         languages=tuple(header.languages),
         bands=tuple(sorted(bands.items(), key=lambda kv: -kv[1])),
         flag_below=header.flag_below,
+        flag_dissatisfied_below=header.flag_dissatisfied_below,
         events=tuple(events.values()),
         sections=tuple(weighted),
         order=order,

@@ -142,6 +142,7 @@ class RubricSpec(Strict):
     languages: list[str] = Field(default_factory=lambda: ["en"])
     bands: dict[str, float] = Field(default_factory=dict)
     flag_below: float | None = Field(default=None, ge=0, le=100)
+    flag_dissatisfied_below: float | None = Field(default=None, ge=-2, le=2)
     events: dict[str, Any] = Field(default_factory=dict)
     sections: list[Any] = Field(min_length=1)
 
@@ -214,6 +215,7 @@ class Rubric:
     sections: tuple[Section, ...]
     order: tuple[str, ...] = ()
     source: str = ""
+    flag_dissatisfied_below: float | None = None
 
     @property
     def items(self) -> tuple[Item, ...]:

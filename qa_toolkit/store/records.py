@@ -18,6 +18,7 @@ from qa_toolkit.scoring_types import (
     Flag,
     ItemResult,
     Outcome,
+    Predicted,
     SectionScore,
 )
 
@@ -145,6 +146,8 @@ class ScoreRow:
     # The outcome estimate of the score (None for scores made before it existed).
     outcome_resolved: float | None = None
     outcome_satisfaction: float | None = None
+    # How likely a calibrated call model's rating is low (None without a call model).
+    predicted_low: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,6 +184,7 @@ class FlagRow:
     kind: str
     reason: str
     score_key: str
+    strength: float | None = None  # how sure, for flags read from an estimate
 
 
 @dataclass(frozen=True, slots=True)
@@ -221,7 +225,8 @@ SELECT c.call_id, c.call_date, c.start_time, c.agent_id, c.team, c.queue, c.cust
        s.auto_failed, s.flagged, '' AS flags, s.run_id, s.created_at AS scored_at, s.score_key,
        s.transcript_key,
        json_extract(s.body, '$.outcome.resolved') AS outcome_resolved,
-       json_extract(s.body, '$.outcome.satisfaction') AS outcome_satisfaction
+       json_extract(s.body, '$.outcome.satisfaction') AS outcome_satisfaction,
+       json_extract(s.body, '$.predicted.low') AS predicted_low
 FROM scores s JOIN calls c ON c.call_id = s.call_id
 WHERE {where}
 ORDER BY c.call_date, c.call_id, s.created_at
@@ -237,7 +242,8 @@ ORDER BY c.call_id, s.created_at, i.section_id, i.item_id
 """
 
 FLAG_SQL = """
-SELECT c.call_id, c.call_date, c.agent_id, c.team, s.rubric_id, f.kind, f.reason, s.score_key
+SELECT c.call_id, c.call_date, c.agent_id, c.team, s.rubric_id, f.kind, f.reason, s.score_key,
+       f.strength
 FROM flags f JOIN scores s ON s.score_key = f.score_key JOIN calls c ON c.call_id = s.call_id
 WHERE {where}
 ORDER BY c.call_id, f.position
@@ -269,7 +275,7 @@ def score_from_body(body: Mapping[str, Any], categories: Mapping[str, str]) -> C
             detector=i.get("detector", ""), status=i["status"], points=i["points"],
             max_points=i["max_points"], critical=i["critical"],
             evidence=tuple(Evidence(**e) for e in i["evidence"]),
-            category=categories.get(i["id"], ""), hint=i.get("hint", ""),
+            category=categories.get(i["id"], ""), hint=i.get("hint", ""), value=i.get("value"),
         )
         for i in body["items"]
     )  # fmt: skip
@@ -288,8 +294,9 @@ def score_from_body(body: Mapping[str, Any], categories: Mapping[str, str]) -> C
         items=items,
         sections=sections,
         features=tuple(sorted(body.get("features", {}).items())),
-        flags=tuple(Flag(f["kind"], f["reason"]) for f in body.get("flags", ())),
+        flags=tuple(Flag(f["kind"], f["reason"], f.get("strength")) for f in body.get("flags", ())),
         outcome=Outcome.from_dict(body["outcome"]) if body.get("outcome") else None,
+        predicted=Predicted.from_dict(body["predicted"]) if body.get("predicted") else None,
     )
 
 

@@ -174,9 +174,14 @@ _V1 = (
     "CREATE INDEX appeals_by_call ON appeals (call_id)",
 )
 
+# A flag read from an estimate (likely dissatisfied, a low predicted rating) keeps how sure it
+# is, so the review queue can rank by it without loading each score; NULL for plain facts.
+_V3 = ("ALTER TABLE flags ADD COLUMN strength DOUBLE PRECISION",)
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "runs, calls, transcripts, features, scores, items, flags, reviews, appeals", _V1),
     Migration(2, V2_DESCRIPTION, V2_STATEMENTS),
+    Migration(3, "flag strength (how sure an estimated flag is)", _V3),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version
 TABLES: tuple[str, ...] = (

@@ -312,8 +312,8 @@ class Store:
               _json([e.to_dict() for e in i.evidence])) for i in score.items],
         )  # fmt: skip
         conn.executemany(
-            "INSERT INTO flags (score_key, position, kind, reason) VALUES (?,?,?,?)",
-            [(score_key, n, f.kind, f.reason) for n, f in enumerate(score.flags)],
+            "INSERT INTO flags (score_key, position, kind, reason, strength) VALUES (?,?,?,?,?)",
+            [(score_key, n, f.kind, f.reason, f.strength) for n, f in enumerate(score.flags)],
         )
 
     # ------------------------------------------------------------ typed reads

@@ -4,7 +4,10 @@ agent and team summaries.
 The queue is one SQL query with ``LIMIT``/``OFFSET`` rather than
 ``Store.score_rows()`` filtered in Python, so a page costs the same with ten
 calls or ten thousand. Conditions reuse :meth:`Filters.where`, so a date or
-team means here what it means in the reports.
+team means here what it means in the reports. The default order, ``priority``
+(the calls most worth hearing first, as ``qa flagged`` ranks them:
+:mod:`qa_toolkit.review.priority`), is computed from each matching call's stored
+flags and outcome numbers, read in two queries, then paged.
 """
 
 from __future__ import annotations
@@ -12,10 +15,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from qa_toolkit.review.priority import Priority, stored_priorities
 from qa_toolkit.store import Filters, Store
 
-SORTS = {"score": "s.score", "date": "c.call_date", "agent": "c.agent_id", "team": "c.team",
-         "call": "c.call_id"}  # fmt: skip
+SORTS = {"priority": "", "score": "s.score", "date": "c.call_date", "agent": "c.agent_id",
+         "team": "c.team", "call": "c.call_id"}  # fmt: skip
 BANDS = ("excellent", "good", "needs_improvement", "poor")
 PAGE_SIZE = 50
 
@@ -33,7 +37,7 @@ class QueueQuery:
     kind: str | None = None
     band: str | None = None
     status: str | None = None
-    sort: str = "score"
+    sort: str = "priority"
     descending: bool = False
     page: int = 1
 
@@ -51,6 +55,8 @@ class QueueRow:
     auto_failed: bool
     kinds: str
     status: str
+    priority: float = 0.0
+    why: str = ""  # the reason that set the priority
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,23 +106,81 @@ def queue(store: Store, query: QueueQuery) -> QueuePage:
     """One page of flagged calls matching ``query``, with the total and flag counts."""
     status = status_sql(store)
     where, params = _where(query, status)
+    if query.sort == "priority":
+        return _by_priority(store, query, where, params, status)
     rows = _page_rows(store, query, where, params, status, max(1, query.page))
     total = int(rows[0]["total"]) if rows else _count(store, where, params)
     pages = max(1, -(-total // PAGE_SIZE))
     if not rows and total and query.page > pages:
         rows = _page_rows(store, query, where, params, status, pages)
+    ranks = _priorities(store, [str(r["score_key"]) for r in rows], rows)
+    return QueuePage(
+        tuple(_queue_row(r, ranks[str(r["score_key"])]) for r in rows),
+        total, min(max(1, query.page), pages), pages, _kind_counts(store, where, params),
+    )  # fmt: skip
+
+
+def _queue_row(r: Any, rank: Priority) -> QueueRow:
+    return QueueRow(r["call_id"], r["call_date"], r["agent_id"], r["team"], float(r["score"]),
+                    r["band"], bool(r["auto_failed"]), r["kinds"] or "", r["status"],
+                    rank.value, rank.reason)  # fmt: skip
+
+
+def _kind_counts(store: Store, where: str, params: list[Any]) -> tuple[tuple[str, int], ...]:
     counts = store.conn.execute(
         f"SELECT f.kind, COUNT(*) FROM flags f JOIN scores s ON s.score_key = f.score_key "
         f"JOIN calls c ON c.call_id = s.call_id WHERE {where} GROUP BY f.kind ORDER BY 2 DESC",
         params,
     ).fetchall()
+    return tuple((str(k), int(n)) for k, n in counts)
+
+
+_OUTCOME = (
+    "json_extract(s.body, '$.outcome.resolved') AS resolved, "
+    "json_extract(s.body, '$.outcome.satisfaction') AS satisfaction, "
+    "json_extract(s.body, '$.predicted.low') AS predicted_low"
+)
+
+
+def _by_priority(
+    store: Store, query: QueueQuery, where: str, params: list[Any], status: str
+) -> QueuePage:
+    """Every matching call ranked by review priority (highest first; ↓ reverses), then paged."""
+    rows = store.conn.execute(
+        "SELECT c.call_id, c.call_date, c.agent_id, c.team, s.score, s.band, s.auto_failed, "
+        f"s.score_key, {_OUTCOME}, (SELECT group_concat(f.kind, ', ') FROM flags f "
+        f"WHERE f.score_key = s.score_key) AS kinds, {status} AS status {_FROM} WHERE {where}",
+        params,
+    ).fetchall()
+    ranks = _priorities(store, [str(r["score_key"]) for r in rows], rows)
+    order = sorted(rows, key=lambda r: (-ranks[str(r["score_key"])].value, r["call_id"]))
+    if query.descending:
+        order.reverse()
+    total = len(order)
+    pages = max(1, -(-total // PAGE_SIZE))
+    page = min(max(1, query.page), pages)
+    shown = order[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
     return QueuePage(
-        tuple(QueueRow(r["call_id"], r["call_date"], r["agent_id"], r["team"], float(r["score"]),
-                       r["band"], bool(r["auto_failed"]), r["kinds"] or "", r["status"])
-              for r in rows),
-        total, min(max(1, query.page), pages), pages,
-        tuple((str(k), int(n)) for k, n in counts),
+        tuple(_queue_row(r, ranks[str(r["score_key"])]) for r in shown),
+        total, page, pages, _kind_counts(store, where, params),
     )  # fmt: skip
+
+
+def _priorities(store: Store, keys: list[str], rows: list[Any]) -> dict[str, Priority]:
+    del keys  # the rows carry them
+    return stored_priorities(
+        store.conn,
+        [
+            (
+                str(r["score_key"]),
+                float(r["score"]),
+                r["resolved"],
+                r["satisfaction"],
+                r["predicted_low"],
+            )
+            for r in rows
+        ],  # fmt: skip
+    )
 
 
 def _count(store: Store, where: str, params: list[Any]) -> int:
@@ -130,7 +194,7 @@ def _page_rows(
     direction = "DESC" if query.descending else "ASC"
     inner = (
         "SELECT c.call_id, c.call_date, c.agent_id, c.team, s.score, s.band, s.auto_failed, "
-        f"s.score_key, COUNT(*) OVER () AS total {_FROM} WHERE {where} "
+        f"s.score_key, {_OUTCOME}, COUNT(*) OVER () AS total {_FROM} WHERE {where} "
         f"ORDER BY {SORTS[query.sort]} {direction}, c.call_id LIMIT ? OFFSET ?"
     )
     sql = (

@@ -88,7 +88,7 @@ def _query() -> queries.QueueQuery:
         since=_date("since"), until=_date("until"), team=_choice("team", known["teams"]),
         agent_id=_choice("agent", known["agents"]), kind=_choice("kind", known["kinds"]),
         band=_choice("band", queries.BANDS), status=_choice("status", actions.FLAG_STATUSES),
-        sort=_choice("sort", queries.SORTS) or "score",
+        sort=_choice("sort", queries.SORTS) or "priority",
         descending=request.args.get("desc") == "1", page=int(page),
     )  # fmt: skip
 

@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from qa_toolkit import report_call
+from qa_toolkit.review.flags import call_flags
+from qa_toolkit.review.priority import Priority, review_priority
 from qa_toolkit.scoring_types import CallScore
 from qa_toolkit.store import Store
 from qa_toolkit.types import Transcript
@@ -37,6 +39,7 @@ class CallView:
     features_html: str
     causes: tuple[dict[str, Any], ...]
     counterfactual: dict[str, Any]
+    priority: Priority | None = None  # None when the call carries no flag
 
 
 def audio_files(store: Store, call_id: str) -> list[str]:
@@ -88,6 +91,7 @@ def call_view(store: Store, call_id: str, *, raw_allowed: bool) -> CallView | No
     evidence = dict(report_call._evidence_by_utterance(score))
     curve = report_call._curve_points(features, transcript)
     causes, counterfactual = _causes(store, call_id)
+    flags = call_flags(store, key)
     audio = tuple(
         (n, Path(f).name, Path(f).is_file()) for n, f in enumerate(audio_files(store, call_id))
     )
@@ -99,6 +103,7 @@ def call_view(store: Store, call_id: str, *, raw_allowed: bool) -> CallView | No
         emotion_svg=report_call._emotion(curve),
         features_html=report_call._features(features),
         causes=tuple(causes), counterfactual=counterfactual,
+        priority=review_priority(score, flags) if flags else None,
     )  # fmt: skip
 
 

@@ -46,10 +46,21 @@ class View:
 
 @dataclass(frozen=True, slots=True)
 class Detection:
-    """A detector's verdict and the evidence behind it."""
+    """A detector's verdict and the evidence behind it.
+
+    ``value`` is the number the verdict was read from, when there is one (an
+    outcome estimate, a predicted rating); it reaches the Score JSON. ``credit``
+    is the share of the item's points earned (0–1) for a graded item; ``None``
+    means all or nothing by ``status``. ``confidence`` (0–1) says how sure a
+    verdict read from an estimate is; a failed call-model item passes it to its
+    ``low_predicted_rating`` flag, which the review queue ranks by.
+    """
 
     status: Status
     evidence: tuple[Evidence, ...]
+    value: float | None = None
+    credit: float | None = None
+    confidence: float | None = None
 
 
 DetectFn = Callable[[View, Any], Detection]
