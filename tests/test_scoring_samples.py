@@ -122,6 +122,9 @@ def test_scoring_default_rubric_looking_up_an_account_needs_no_identity_check(
         ("您可以在App里自行修改地址。", "zh", False),
         ("已经为您注销了这个号码。", "zh", True),
         ("我这边为您办理退款。", "zh", True),
+        # Advice: the customer would make the change, not the agent.
+        ("You are suggested to upgrade the system to the latest version.", "en", False),
+        ("建议您到营业厅更换一张新卡。", "zh", False),
     ],
 )
 def test_scoring_default_rubric_account_action_means_a_change(

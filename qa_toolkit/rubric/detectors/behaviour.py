@@ -151,7 +151,9 @@ def detect_behaviour(view: View, options: BehaviourOptions) -> Detection:
         return _steps(view, found, options.steps, threshold)
     assert options.any is not None
     if options.pattern is not None:
-        found = [b for b in found if _matches(b.utterance.text, options)]
+        # What it acts on is read in the sentence that does it: "I've cancelled your contract",
+        # not a look-up in one sentence and "cancel" in an explanation two sentences on.
+        found = [b for b in found if _acts_on(b, options.any, options)]
     said = _any(view, found, options.any, options.unless or [], threshold)
     if said.status == "fail" and options.or_feature is not None:
         return _by_feature(view, options.or_feature) or said
@@ -170,6 +172,11 @@ def _by_feature(view: View, condition: FeatureAtLeast) -> Detection | None:
 def _matches(text: str, options: BehaviourOptions) -> bool:
     excludes = tuple(compile_pattern(p) for p in patterns_of(options.exclude))
     return first_match(fold(text), patterns_of(options.pattern), excludes) is not None
+
+
+def _acts_on(ub: UtteranceBehaviours, ids: list[str], options: BehaviourOptions) -> bool:
+    """Whether a sentence showing one of ``ids`` matches the pattern (and no exclusion)."""
+    return any((f := ub.finding(b)) is not None and _matches(f.sentence, options) for b in ids)
 
 
 def _named(b: str) -> str:
