@@ -103,6 +103,9 @@ def evaluate(
         "auc_priority": auc(priority, unhappy),
         "auc_priority_no_critical": auc(no_critical, unhappy),
         "flagged_share": float(np.mean([bool(r) for r in flagged])),
+        "critical_share": float(
+            np.mean([any(f.kind == "critical_failed" for f in r) for r in flagged])
+        ),
         "dissatisfied_flag_share": float(
             np.mean([any(f.kind == "likely_dissatisfied" for f in r) for r in flagged])
         ),
