@@ -22,10 +22,10 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks._text_metrics import cer, wer
-from qa_toolkit.asr import load_engine
-from qa_toolkit.asr.models import resolve_model
-from qa_toolkit.audio import load_audio
-from qa_toolkit.transcription import transcribe
+from qa_toolkit.io.audio import load_audio
+from qa_toolkit.speech.asr import load_engine
+from qa_toolkit.speech.asr.models import resolve_model
+from qa_toolkit.speech.transcribe import transcribe
 
 ROOT = Path(__file__).resolve().parents[1]
 ZH_REFERENCES = {

@@ -36,9 +36,9 @@ _SAMPLE_FILES = ("polite_resolved.wav", "long_hold.wav", "rude_unresolved.agent.
 _PLAIN = """
 import json, os, resource, sys, time
 from faster_whisper import WhisperModel
-from qa_toolkit.asr.base import AsrOptions
-from qa_toolkit.asr.faster_whisper import _library_options
-from qa_toolkit.asr.models import resolve_model
+from qa_toolkit.speech.asr.base import AsrOptions
+from qa_toolkit.speech.asr.faster_whisper import _library_options
+from qa_toolkit.speech.asr.models import resolve_model
 
 files, model_name, threads = json.loads(sys.argv[1]), sys.argv[2], int(sys.argv[3])
 started = time.perf_counter()
@@ -89,7 +89,7 @@ def run_plain(files: list[Path], model: str, threads: int) -> dict[str, float]:
 def run_batch(folder: Path, work: Path, model: str, workers: int) -> dict[str, object]:
     from qa_toolkit.batch import BatchOptions
     from qa_toolkit.batch import run_batch as batch
-    from qa_toolkit.batch_tasks import AsrSettings
+    from qa_toolkit.batch.tasks import AsrSettings
     from qa_toolkit.report import write_report
     from qa_toolkit.store import Store
 
@@ -100,7 +100,7 @@ def run_batch(folder: Path, work: Path, model: str, workers: int) -> dict[str, o
     with Store(work / "qa.db") as store:
         write_report(store, work / "report", run_id=result.run_id)
     wall = time.perf_counter() - started
-    from qa_toolkit.batch_tasks import peak_rss_mb
+    from qa_toolkit.batch.tasks import peak_rss_mb
 
     return {
         "wall_s": wall,

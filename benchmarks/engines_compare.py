@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from qa_toolkit.asr.base import SAMPLE_RATE_HZ, AsrEngine, AsrOptions, AsrResult
+from qa_toolkit.speech.asr.base import SAMPLE_RATE_HZ, AsrEngine, AsrOptions, AsrResult
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "asr"
 CLIPS = {
@@ -72,17 +72,17 @@ def model_dir(name: str, work: Path) -> Path:
 
 
 def load(engine: str, ct2: Path, cache: Path, threads: int) -> AsrEngine:
-    from qa_toolkit.asr.convert import converted_model
+    from qa_toolkit.speech.asr.convert import converted_model
 
     if engine == "faster-whisper":
-        from qa_toolkit.asr.faster_whisper import FasterWhisperEngine
+        from qa_toolkit.speech.asr.faster_whisper import FasterWhisperEngine
 
         return FasterWhisperEngine(str(ct2), compute_type="int8", cpu_threads=threads)
     if engine == "openai-whisper":
-        from qa_toolkit.asr.openai_whisper import OpenAIWhisperEngine
+        from qa_toolkit.speech.asr.openai_whisper import OpenAIWhisperEngine
 
         return OpenAIWhisperEngine(str(converted_model(ct2, "openai-whisper", cache)))
-    from qa_toolkit.asr.transformers_engine import TransformersWhisperEngine
+    from qa_toolkit.speech.asr.transformers_engine import TransformersWhisperEngine
 
     return TransformersWhisperEngine(str(converted_model(ct2, "transformers", cache)))
 

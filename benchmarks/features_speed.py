@@ -26,8 +26,8 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 
-from qa_toolkit.audio import Audio, load_audio
 from qa_toolkit.features import FeatureOptions, extract_features
+from qa_toolkit.io.audio import Audio, load_audio
 from qa_toolkit.privacy import redact
 from qa_toolkit.types import Speaker, Transcript, Utterance, Word
 

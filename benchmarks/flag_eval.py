@@ -44,7 +44,7 @@ from benchmarks.yardstick import DEFAULT_DATA, ROOT
 from qa_toolkit.review.priority import review_priority
 from qa_toolkit.rubric import load_rubric
 from qa_toolkit.scoring import score_call
-from qa_toolkit.scoring_types import Flag
+from qa_toolkit.scoring.types import Flag
 from qa_toolkit.types import Transcript
 
 RUBRIC = ROOT / "rubrics" / "default.yaml"

@@ -41,7 +41,7 @@ import numpy as np
 from qa_toolkit.rubric import Item, Rubric, load_rubric
 from qa_toolkit.rubric.detectors import View, resolve_detector
 from qa_toolkit.scoring import score_call
-from qa_toolkit.scoring_types import CallScore
+from qa_toolkit.scoring.types import CallScore
 from qa_toolkit.types import AudioSource, Transcript, Utterance
 
 ROOT = Path(__file__).resolve().parents[1]

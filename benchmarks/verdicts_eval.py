@@ -149,9 +149,9 @@ def evaluate(
 
 def _event_statuses(transcript: Transcript, rubric: Rubric) -> dict[str, str]:
     """Every event's verdict (pass = happened), decided as scoring decides it."""
-    from qa_toolkit.scoring import _Run  # the event verdicts are not part of the score record
+    from qa_toolkit.scoring.engine import Evaluation  # events are not in the score record
 
-    run = _Run(transcript, rubric, {})
+    run = Evaluation(transcript, rubric, {})
     events = {e.id for e in rubric.events}
     for node in rubric.order:
         if node in events:

@@ -25,7 +25,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from benchmarks.score_eval import STC3_FILES, stc3_transcript
-from qa_toolkit.transcripts import load_transcript
+from qa_toolkit.io.transcripts import load_transcript
 from qa_toolkit.types import Transcript
 
 ROOT = Path(__file__).resolve().parents[1]

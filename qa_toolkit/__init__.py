@@ -33,20 +33,20 @@ logging.getLogger(__name__).addHandler(logging.NullHandler())
 
 # Public name -> module that defines it, imported on first access.
 _LAZY = {
-    "transcribe": "qa_toolkit.transcription",
-    "load_transcript": "qa_toolkit.transcripts",
-    "save_transcript": "qa_toolkit.transcripts",
-    "load_audio": "qa_toolkit.audio",
-    "load_engine": "qa_toolkit.asr",
-    "list_models": "qa_toolkit.asr.models",
-    "resolve_model": "qa_toolkit.asr.models",
-    "find_calls": "qa_toolkit.discover",
+    "transcribe": "qa_toolkit.speech.transcribe",
+    "load_transcript": "qa_toolkit.io.transcripts",
+    "save_transcript": "qa_toolkit.io.transcripts",
+    "load_audio": "qa_toolkit.io.audio",
+    "load_engine": "qa_toolkit.speech.asr",
+    "list_models": "qa_toolkit.speech.asr.models",
+    "resolve_model": "qa_toolkit.speech.asr.models",
+    "find_calls": "qa_toolkit.io.discover",
     "load_rubric": "qa_toolkit.rubric",
     "score_call": "qa_toolkit.scoring",
-    "CallScore": "qa_toolkit.scoring_types",
-    "ItemResult": "qa_toolkit.scoring_types",
-    "Evidence": "qa_toolkit.scoring_types",
-    "Flag": "qa_toolkit.scoring_types",
+    "CallScore": "qa_toolkit.scoring.types",
+    "ItemResult": "qa_toolkit.scoring.types",
+    "Evidence": "qa_toolkit.scoring.types",
+    "Flag": "qa_toolkit.scoring.types",
     "RubricError": "qa_toolkit.errors",
     "extract_features": "qa_toolkit.features",
     "CallFeatures": "qa_toolkit.features",
@@ -58,28 +58,28 @@ _LAZY = {
     "run_batch": "qa_toolkit.batch",
     "rescore": "qa_toolkit.batch",
     "BatchOptions": "qa_toolkit.batch",
-    "AsrSettings": "qa_toolkit.batch_tasks",
+    "AsrSettings": "qa_toolkit.batch.tasks",
     "write_report": "qa_toolkit.report",
     "markdown_report": "qa_toolkit.report",
 }
 
 if TYPE_CHECKING:
-    from qa_toolkit.asr import load_engine
-    from qa_toolkit.asr.models import list_models, resolve_model
-    from qa_toolkit.audio import load_audio
     from qa_toolkit.batch import BatchOptions, rescore, run_batch
-    from qa_toolkit.batch_tasks import AsrSettings
-    from qa_toolkit.discover import find_calls
+    from qa_toolkit.batch.tasks import AsrSettings
     from qa_toolkit.errors import RubricError
     from qa_toolkit.features import CallFeatures, extract_features
+    from qa_toolkit.io.audio import load_audio
+    from qa_toolkit.io.discover import find_calls
+    from qa_toolkit.io.transcripts import load_transcript, save_transcript
     from qa_toolkit.privacy import bleep_audio, find_pii, redact
     from qa_toolkit.report import markdown_report, write_report
     from qa_toolkit.rubric import load_rubric
     from qa_toolkit.scoring import score_call
-    from qa_toolkit.scoring_types import CallScore, Evidence, Flag, ItemResult
+    from qa_toolkit.scoring.types import CallScore, Evidence, Flag, ItemResult
+    from qa_toolkit.speech.asr import load_engine
+    from qa_toolkit.speech.asr.models import list_models, resolve_model
+    from qa_toolkit.speech.transcribe import transcribe
     from qa_toolkit.store import Filters, Store
-    from qa_toolkit.transcription import transcribe
-    from qa_toolkit.transcripts import load_transcript, save_transcript
 
 __all__ = [
     "AsrSettings",

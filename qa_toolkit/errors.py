@@ -6,6 +6,8 @@ the exit code the command line uses for it. Anything else that escapes is a bug.
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 
@@ -154,3 +156,9 @@ class ReviewConflictError(ReviewError):
         self.expected_version = expected_version
         self.current_version = current_version
         super().__init__(message, fix="reload the call, look at its history, and decide again")
+
+
+def did_you_mean(word: str, candidates: Sequence[str]) -> str:
+    """``"; did you mean 'x'?"`` for the closest candidate, or ``""`` when none is close."""
+    close = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else ""

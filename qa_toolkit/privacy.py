@@ -21,9 +21,9 @@ from pathlib import Path
 
 import numpy as np
 
-from qa_toolkit.asr.chinese import has_cjk
 from qa_toolkit.errors import UsageError
 from qa_toolkit.nlp.pii import PII_KINDS, PiiKind, PiiSpan, find_pii
+from qa_toolkit.speech.asr.chinese import has_cjk
 from qa_toolkit.types import Transcript, Utterance, Word
 
 logger = logging.getLogger(__name__)
@@ -106,7 +106,7 @@ def _replace_spans(text: str, spans: tuple[PiiSpan, ...]) -> str:
 
 
 def _joined(words: tuple[Word, ...]) -> tuple[str, list[tuple[int, int]]]:
-    """The words as one text (as :func:`qa_toolkit.turns.join_words` writes it) and each offset."""
+    """The words as one text (as ``speech.turns.join_words`` writes it), and each offset."""
     text, offsets = "", []
     for word in words:
         piece = word.text
@@ -206,8 +206,8 @@ def bleep_audio(
     """
     import soundfile
 
-    from qa_toolkit.audio import load_audio
     from qa_toolkit.features.timing import has_timing
+    from qa_toolkit.io.audio import load_audio
 
     if not has_timing(transcript):
         raise UsageError(

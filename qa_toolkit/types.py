@@ -8,7 +8,10 @@ the field names (``start_s``, ``sample_rate_hz``).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from pathlib import Path
+from typing import Any, Literal
+
+from qa_toolkit.errors import TranscriptFormatError
 
 Speaker = Literal["agent", "customer", "unknown"]
 SpeakerSource = Literal["channel", "diarization", "given"]
@@ -95,13 +98,145 @@ class Transcript:
 
     def to_dict(self) -> dict[str, object]:
         """The transcript as a JSON-ready dict (schema ``qa-toolkit/transcript@1``)."""
-        from qa_toolkit.transcripts import transcript_to_dict
-
         return transcript_to_dict(self)
 
     @classmethod
     def from_dict(cls, data: dict[str, object], *, origin: str = "<dict>") -> Transcript:
         """Build a transcript from its JSON dict; ``origin`` names it in errors."""
-        from qa_toolkit.transcripts import transcript_from_dict
-
         return transcript_from_dict(data, origin=origin)
+
+
+# The Transcript JSON (``qa-toolkit/transcript@1``), the README's contract. It lives with the
+# records so that ``Transcript.to_dict`` needs no other module; files and the text formats are
+# in :mod:`qa_toolkit.io.transcripts`.
+FIX_TRANSCRIPT_JSON = (
+    "write it with `qa transcribe --format json` or follow the README's Transcript JSON"
+)
+
+
+def transcript_to_dict(t: Transcript) -> dict[str, Any]:
+    """The transcript as a JSON-ready dict (schema ``qa-toolkit/transcript@1``)."""
+    return {
+        "schema": TRANSCRIPT_SCHEMA,
+        "call_id": t.call_id,
+        "language": t.language,
+        "duration_s": round(t.duration_s, 3),
+        "source": {
+            "kind": t.source.kind,
+            "files": list(t.source.files),
+            "channels": t.source.channels,
+            "sample_rate_hz": t.source.sample_rate_hz,
+            "duration_s": round(t.source.duration_s, 3),
+        },
+        "engine": _engine_to_dict(t.engine),
+        "speaker_source": t.speaker_source,
+        "role_confidence": round(t.role_confidence, 3),
+        "utterances": [_utterance_to_dict(u) for u in t.utterances],
+    }
+
+
+def transcript_from_dict(data: dict[str, Any], *, origin: str = "<dict>") -> Transcript:
+    """Build a :class:`Transcript` from its JSON dict, naming ``origin`` in errors."""
+    if not isinstance(data, dict):
+        raise TranscriptFormatError(origin, "is not a JSON object", fix=FIX_TRANSCRIPT_JSON)
+    schema = data.get("schema", TRANSCRIPT_SCHEMA)
+    if schema != TRANSCRIPT_SCHEMA:
+        raise TranscriptFormatError(
+            origin, f"schema '{schema}' is not '{TRANSCRIPT_SCHEMA}'", fix=FIX_TRANSCRIPT_JSON
+        )
+    raw_utts = data.get("utterances")
+    if not isinstance(raw_utts, list):
+        raise TranscriptFormatError(origin, "'utterances' must be a list", fix=FIX_TRANSCRIPT_JSON)
+    utterances = tuple(_utterance_from_dict(u, i, origin) for i, u in enumerate(raw_utts))
+    source = data.get("source") or {}
+    return Transcript(
+        call_id=str(data.get("call_id") or Path(origin).stem),
+        utterances=utterances,
+        language=str(data.get("language") or ""),
+        duration_s=float(data.get("duration_s") or _last_end(utterances)),
+        source=AudioSource(
+            files=tuple(source.get("files", ())),
+            channels=int(source.get("channels", 0)),
+            sample_rate_hz=int(source.get("sample_rate_hz", 0)),
+            duration_s=float(source.get("duration_s", 0.0)),
+            kind="text" if source.get("kind") == "text" else "audio",
+        ),
+        engine=_engine_from_dict(data.get("engine")),
+        speaker_source=data.get("speaker_source", "given"),
+        role_confidence=float(data.get("role_confidence", 1.0)),
+    )
+
+
+def _last_end(utterances: tuple[Utterance, ...]) -> float:
+    return max((u.end_s for u in utterances), default=0.0)
+
+
+def _utterance_to_dict(u: Utterance) -> dict[str, Any]:
+    return {
+        "id": u.id,
+        "speaker": u.speaker,
+        "start_s": round(u.start_s, 3),
+        "end_s": round(u.end_s, 3),
+        "text": u.text,
+        "confidence": round(u.confidence, 4),
+        "words": [
+            {"text": w.text, "start_s": w.start_s, "end_s": w.end_s, "prob": round(w.prob, 4)}
+            for w in u.words
+        ],
+    }
+
+
+def _utterance_from_dict(raw: Any, index: int, origin: str) -> Utterance:
+    where = f"utterances[{index}]"
+    if not isinstance(raw, dict) or "text" not in raw:
+        raise TranscriptFormatError(
+            origin, f"{where} needs at least 'text'", fix=FIX_TRANSCRIPT_JSON
+        )
+    speaker = raw.get("speaker", "unknown")
+    if speaker not in SPEAKERS:
+        raise TranscriptFormatError(
+            origin,
+            f"{where}.speaker is {speaker!r}; use agent, customer or unknown",
+            fix=FIX_TRANSCRIPT_JSON,
+        )
+    try:
+        words = tuple(
+            Word(str(w["text"]), float(w["start_s"]), float(w["end_s"]), float(w.get("prob", 1)))
+            for w in raw.get("words", ())
+        )
+        return Utterance(
+            id=str(raw.get("id") or f"u{index + 1:04d}"),
+            speaker=speaker,
+            start_s=float(raw.get("start_s", 0.0)),
+            end_s=float(raw.get("end_s") or raw.get("start_s") or 0.0),
+            text=str(raw["text"]),
+            confidence=float(raw.get("confidence", 1.0)),
+            words=words,
+        )
+    except (KeyError, TypeError, ValueError) as error:
+        raise TranscriptFormatError(
+            origin, f"{where} has a bad field ({error})", fix=FIX_TRANSCRIPT_JSON
+        ) from error
+
+
+def _engine_to_dict(engine: EngineInfo | None) -> dict[str, Any] | None:
+    if engine is None:
+        return None
+    return {
+        "name": engine.name,
+        "model": engine.model,
+        "compute_type": engine.compute_type,
+        "options": dict(engine.options),
+    }
+
+
+def _engine_from_dict(raw: Any) -> EngineInfo | None:
+    if not isinstance(raw, dict):
+        return None
+    options = tuple(sorted((str(k), str(v)) for k, v in (raw.get("options") or {}).items()))
+    return EngineInfo(
+        str(raw.get("name", "")),
+        str(raw.get("model", "")),
+        str(raw.get("compute_type", "")),
+        options,
+    )

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from qa_toolkit.asr.base import SAMPLE_RATE_HZ, AsrOptions, AsrResult
+from qa_toolkit.speech.asr.base import SAMPLE_RATE_HZ, AsrOptions, AsrResult
 
 from .conftest import shared
 
@@ -47,7 +47,7 @@ def joined(result: AsrResult) -> str:
 
 def base_model() -> Path:
     """The packaged multilingual base model, joined once by the toolkit itself."""
-    from qa_toolkit.asr.models import resolve_model
+    from qa_toolkit.speech.asr.models import resolve_model
 
     model = resolve_model("base", allow_download=False)
     assert model.path is not None

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from qa_toolkit.asr.base import AsrOptions, AsrResult, AsrSegment, Progress, Samples
+from qa_toolkit.speech.asr.base import AsrOptions, AsrResult, AsrSegment, Progress, Samples
 from qa_toolkit.types import Word
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -8,13 +8,13 @@ from typing import Any
 
 import click
 
-from qa_toolkit.metadata import CallMetadata
+from qa_toolkit.io.metadata import CallMetadata
+from qa_toolkit.io.transcripts import parse_text_transcript
 from qa_toolkit.rubric import load_rubric
 from qa_toolkit.rubric.schema import Rubric
 from qa_toolkit.scoring import score_call
-from qa_toolkit.scoring_types import CallScore
+from qa_toolkit.scoring.types import CallScore
 from qa_toolkit.store import CallRecord, Store
-from qa_toolkit.transcripts import parse_text_transcript
 
 from .conftest import ROOT
 
@@ -75,7 +75,7 @@ def store_at(tmp_path: Path) -> Store:
 
 def qa_group() -> click.Group:
     """The review commands under a ``qa`` group, as the CLI mounts them."""
-    from qa_toolkit.cli_review import COMMANDS
+    from qa_toolkit.cli.review import COMMANDS
 
     group = click.Group("qa")
     for command in COMMANDS:

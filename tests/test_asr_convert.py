@@ -14,14 +14,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from qa_toolkit.asr.convert import (
+from qa_toolkit.errors import EngineError, ModelNotFoundError, UsageError
+from qa_toolkit.speech.asr.convert import (
     converted_model,
     openai_state_dict,
     read_ct2_model,
     to_openai_whisper,
     to_transformers,
 )
-from qa_toolkit.errors import EngineError, ModelNotFoundError, UsageError
 
 _TYPE_IDS = {"float32": 0, "int8": 1, "int16": 2, "int32": 3, "float16": 4}
 
@@ -114,7 +114,7 @@ def test_convert_quantised_model_is_refused(tmp_path: Path) -> None:
 def test_convert_openai_state_dict_accounts_for_every_weight(
     tiny_en: Path, ct2: dict[str, np.ndarray]
 ) -> None:
-    from qa_toolkit.asr.convert import WhisperDims
+    from qa_toolkit.speech.asr.convert import WhisperDims
 
     dims, state = openai_state_dict(tiny_en)
     assert dims == WhisperDims(80, 1500, 384, 6, 4, 51864, 448, 384, 6, 4)

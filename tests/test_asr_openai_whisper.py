@@ -7,9 +7,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from qa_toolkit.asr.base import SAMPLE_RATE_HZ, AsrOptions
-from qa_toolkit.asr.openai_whisper import OpenAIWhisperEngine
-from qa_toolkit.asr.vad_chunks import join, pack, speech_ranges
+from qa_toolkit.speech.asr.base import SAMPLE_RATE_HZ, AsrOptions
+from qa_toolkit.speech.asr.openai_whisper import OpenAIWhisperEngine
+from qa_toolkit.speech.asr.vad_chunks import join, pack, speech_ranges
 
 from .asr_helpers import (
     EN_CLIP,
@@ -37,7 +37,7 @@ def tiny_en() -> Path:
 
 @pytest.fixture(scope="module")
 def faster_whisper_text(tiny_en: Path, en_samples: np.ndarray) -> str:
-    from qa_toolkit.asr.faster_whisper import FasterWhisperEngine
+    from qa_toolkit.speech.asr.faster_whisper import FasterWhisperEngine
 
     engine = FasterWhisperEngine(str(tiny_en), compute_type="int8", cpu_threads=2)
     result = engine.transcribe(en_samples, EN_OPTIONS)
@@ -47,7 +47,7 @@ def faster_whisper_text(tiny_en: Path, en_samples: np.ndarray) -> str:
 @pytest.fixture(scope="module")
 def engine(tiny_en: Path, tmp_path_factory: pytest.TempPathFactory) -> OpenAIWhisperEngine:
     pytest.importorskip("whisper", reason="openai-whisper not installed")
-    from qa_toolkit.asr.convert import converted_model
+    from qa_toolkit.speech.asr.convert import converted_model
 
     cache = tmp_path_factory.getbasetemp() / "asr-converted"
     return OpenAIWhisperEngine(str(converted_model(tiny_en, "openai-whisper", cache)))
@@ -109,7 +109,7 @@ def test_openai_whisper_detects_and_transcribes_mandarin(
 ) -> None:
     import jiwer
 
-    from qa_toolkit.asr.convert import converted_model
+    from qa_toolkit.speech.asr.convert import converted_model
 
     base = base_model()
     cache = tmp_path_factory.getbasetemp() / "asr-converted"

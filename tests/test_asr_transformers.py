@@ -7,8 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from qa_toolkit.asr.base import SAMPLE_RATE_HZ, AsrOptions
-from qa_toolkit.asr.transformers_engine import TransformersWhisperEngine
+from qa_toolkit.speech.asr.base import SAMPLE_RATE_HZ, AsrOptions
+from qa_toolkit.speech.asr.transformers_engine import TransformersWhisperEngine
 
 from .asr_helpers import (
     EN_CLIP,
@@ -49,14 +49,14 @@ def en_samples() -> np.ndarray:
 
 @pytest.fixture(scope="module")
 def en_engine(tiny_en: Path, cache: Path) -> TransformersWhisperEngine:
-    from qa_toolkit.asr.convert import converted_model
+    from qa_toolkit.speech.asr.convert import converted_model
 
     return TransformersWhisperEngine(str(converted_model(tiny_en, "transformers", cache)))
 
 
 @pytest.fixture(scope="module")
 def base_hf(base: Path, cache: Path) -> Path:
-    from qa_toolkit.asr.convert import converted_model
+    from qa_toolkit.speech.asr.convert import converted_model
 
     return converted_model(base, "transformers", cache)
 
@@ -67,7 +67,7 @@ def test_transformers_matches_faster_whisper_on_english(
 ) -> None:
     import jiwer
 
-    from qa_toolkit.asr.faster_whisper import FasterWhisperEngine
+    from qa_toolkit.speech.asr.faster_whisper import FasterWhisperEngine
 
     reference = FasterWhisperEngine(str(tiny_en), compute_type="int8", cpu_threads=2)
     expected = joined(reference.transcribe(en_samples, EN_OPTIONS))
@@ -90,7 +90,7 @@ def test_transformers_batched_windows_agree_with_one_pass(
 ) -> None:
     import jiwer
 
-    from qa_toolkit.asr.convert import converted_model
+    from qa_toolkit.speech.asr.convert import converted_model
 
     batched = TransformersWhisperEngine(
         str(converted_model(tiny_en, "transformers", cache)), batch_size=4
@@ -128,7 +128,7 @@ def test_transformers_base_folder_knows_languages_and_tasks(base_hf: Path) -> No
 def test_transformers_detects_and_transcribes_mandarin(base: Path, base_hf: Path) -> None:
     import jiwer
 
-    from qa_toolkit.asr.faster_whisper import FasterWhisperEngine
+    from qa_toolkit.speech.asr.faster_whisper import FasterWhisperEngine
 
     samples = load_clip(ZH_CLIP)
     engine = TransformersWhisperEngine(str(base_hf))

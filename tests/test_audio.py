@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from qa_toolkit.audio import is_silent, load_audio, loudness_dbfs
 from qa_toolkit.errors import AudioError
+from qa_toolkit.io.audio import is_silent, load_audio, loudness_dbfs
 
 from .conftest import tone
 

@@ -11,8 +11,8 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from qa_toolkit.batch import BatchOptions, BatchProgress, rescore, run_batch, summary_lines
-from qa_toolkit.batch_tasks import AsrSettings
-from qa_toolkit.cli_batch import BatchDisplay, batch_command, rescore_command
+from qa_toolkit.batch.tasks import AsrSettings
+from qa_toolkit.cli.batch import BatchDisplay, batch_command, rescore_command
 from qa_toolkit.rubric import load_rubric
 from qa_toolkit.store import Filters, Store
 
@@ -157,7 +157,7 @@ def test_batch_samples_chat_stored_redacted_or_flagged_unredacted(tmp_path: Path
     run_batch([day], RUBRIC, store=store, options=TINY)
     with Store(store) as st:
         row = st.conn.execute("SELECT redaction, body FROM transcripts").fetchone()
-    from qa_toolkit.batch_tasks import redactor
+    from qa_toolkit.batch.tasks import redactor
 
     if redactor() is None:
         assert row["redaction"] == "none"

@@ -6,14 +6,14 @@ import os
 
 import pytest
 
-from qa_toolkit.errors import UsageError
-from qa_toolkit.executors import (
+from qa_toolkit.batch.executors import (
     InlineExecutor,
     LocalExecutor,
     WorkerDied,
     make_executor,
     threads_per_worker,
 )
+from qa_toolkit.errors import UsageError
 
 
 def _double_or_die(n: int) -> int:

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from qa_toolkit.batch import BatchOptions, run_batch
-from qa_toolkit.batch_tasks import AsrSettings
+from qa_toolkit.batch.tasks import AsrSettings
 from qa_toolkit.store import Store
 
 from .batch_helpers import RUBRIC, copy_samples
@@ -40,7 +40,7 @@ def test_batch_resume_after_kill_processes_every_call_once(tmp_path: Path) -> No
     store = tmp_path / "qa.db"
     code = (
         "import sys; from qa_toolkit.batch import run_batch, BatchOptions;"
-        "from qa_toolkit.batch_tasks import AsrSettings;"
+        "from qa_toolkit.batch.tasks import AsrSettings;"
         "run_batch([sys.argv[1]], sys.argv[2], store=sys.argv[3], options=BatchOptions("
         "asr=AsrSettings(model='tiny.en', language='en'), acoustics=False))"
     )

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 pytest.importorskip("sklearn")
 
-from qa_toolkit.cli_calibrate import calibrate_command  # noqa: E402
+from qa_toolkit.cli.calibrate import calibrate_command  # noqa: E402
 from tests.test_calibrate_support import labelled_calls, write_rubric  # noqa: E402
 
 
@@ -80,7 +80,7 @@ def test_calibrate_cli_errors(tmp_path: Path) -> None:
 
 
 def test_calibrate_cli_reads_calls_from_the_store(tmp_path: Path) -> None:
-    from qa_toolkit.metadata import CallMetadata
+    from qa_toolkit.io.metadata import CallMetadata
     from qa_toolkit.store import CallRecord, Store
 
     labels = _write_calls(tmp_path)

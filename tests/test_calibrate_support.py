@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from qa_toolkit.scoring_features import compute_features
+from qa_toolkit.scoring.features import compute_features
 from qa_toolkit.types import AudioSource, Transcript, Utterance
 
 RUBRIC = """\

@@ -18,8 +18,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from qa_toolkit.asr.base import AsrSegment
-from qa_toolkit.diarize import (
+from qa_toolkit.speech.asr.base import AsrSegment
+from qa_toolkit.speech.diarize import (
     RoleAssignment,
     SpeakerTurn,
     assign_roles,
@@ -233,7 +233,7 @@ def test_is_fake_stereo_copies_and_real_pairs() -> None:
 
 
 def test_diarize_import_loads_no_torch() -> None:
-    code = "import sys, qa_toolkit.diarize; sys.exit('torch' in sys.modules)"
+    code = "import sys, qa_toolkit.speech.diarize; sys.exit('torch' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from qa_toolkit.discover import find_calls
+from qa_toolkit.io.discover import find_calls
 
 
 def _touch(root: Path, *names: str) -> None:

@@ -11,9 +11,9 @@ import pytest
 from click.testing import CliRunner
 
 from qa_toolkit.batch import BatchOptions, run_batch
-from qa_toolkit.cli_batch import export_command
+from qa_toolkit.cli.batch import export_command
 from qa_toolkit.errors import UsageError
-from qa_toolkit.export import export
+from qa_toolkit.io.export import export
 from qa_toolkit.store import Filters, Store
 
 from .batch_helpers import RUBRIC, make_day

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from qa_toolkit.audio import Audio
 from qa_toolkit.features import FeatureOptions, extract_features
+from qa_toolkit.io.audio import Audio
 from qa_toolkit.types import AudioSource, Transcript, Utterance
 
 pytest.importorskip("librosa", reason="acoustic features need the 'features' extra")

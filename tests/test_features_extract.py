@@ -8,13 +8,13 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from qa_toolkit.audio import load_audio
-from qa_toolkit.cli_analytics import analyze_command
+from qa_toolkit.cli.analytics import analyze_command
 from qa_toolkit.features import ALL_SPECS, FEATURE_KEYS, FeatureOptions, extract_features
+from qa_toolkit.io.audio import load_audio
+from qa_toolkit.io.transcripts import load_transcript
 from qa_toolkit.rubric import parse_rubric
 from qa_toolkit.scoring import score_call
-from qa_toolkit.scoring_features import FEATURE_NAMES, compute_features, locate_feature
-from qa_toolkit.transcripts import load_transcript
+from qa_toolkit.scoring.features import FEATURE_NAMES, compute_features, locate_feature
 from qa_toolkit.types import Transcript, Utterance
 
 ROOT = Path(__file__).resolve().parents[1]

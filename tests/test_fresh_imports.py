@@ -16,7 +16,7 @@ MODULES = (
     "qa_toolkit.rubric.detectors",
     "qa_toolkit.calibrate.detector",
     "qa_toolkit.review.priority",
-    "qa_toolkit.batch_tasks",
+    "qa_toolkit.batch.tasks",
     "qa_toolkit.report",
 )
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from qa_toolkit.discover import find_calls
 from qa_toolkit.errors import MetadataError
-from qa_toolkit.metadata import compile_pattern, parse_start_time, read_metadata
+from qa_toolkit.io.discover import find_calls
+from qa_toolkit.io.metadata import compile_pattern, parse_start_time, read_metadata
 
 
 def _touch(folder: Path, *names: str) -> None:

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from qa_toolkit.asr.models import list_models, resolve_model
 from qa_toolkit.errors import ModelNotFoundError
+from qa_toolkit.speech.asr.models import list_models, resolve_model
 
 
 def test_models_packaged_tiny_en() -> None:

@@ -6,8 +6,8 @@ from qa_toolkit.nlp.behaviour import load_behaviour_model
 from qa_toolkit.nlp.outcome import estimate_outcome
 from qa_toolkit.rubric import load_rubric
 from qa_toolkit.scoring import score_call
-from qa_toolkit.scoring_features import compute_features
-from qa_toolkit.scoring_types import Outcome
+from qa_toolkit.scoring.features import compute_features
+from qa_toolkit.scoring.types import Outcome
 from qa_toolkit.store.records import score_from_body
 
 from .behaviour_helpers import call

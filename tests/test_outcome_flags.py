@@ -10,13 +10,13 @@ import pytest
 from click.testing import CliRunner
 
 from qa_toolkit.errors import RubricError
+from qa_toolkit.io.transcripts import parse_text_transcript
 from qa_toolkit.review.flags import call_flags
 from qa_toolkit.review.priority import priority_of
 from qa_toolkit.rubric import parse_rubric
 from qa_toolkit.scoring import score_call
-from qa_toolkit.scoring_types import Flag
+from qa_toolkit.scoring.types import Flag
 from qa_toolkit.store import Store
-from qa_toolkit.transcripts import parse_text_transcript
 
 from .review_helpers import CHAT, RUDE, add_call, default_rubric, qa_group, store_at
 

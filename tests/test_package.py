@@ -10,7 +10,7 @@ import qa_toolkit
 
 def test_package_import_is_light() -> None:
     code = (
-        "import sys, qa_toolkit, qa_toolkit.cli, qa_toolkit.transcription\n"
+        "import sys, qa_toolkit, qa_toolkit.cli, qa_toolkit.speech.transcribe\n"
         "heavy = [m for m in ('torch', 'ctranslate2', 'transformers', 'faster_whisper', "
         "'whisper', 'resemblyzer', 'librosa') if m in sys.modules]\n"
         "print(','.join(heavy))"

@@ -10,10 +10,10 @@ import pytest
 import soundfile
 from click.testing import CliRunner
 
-from qa_toolkit.cli_analytics import redact_command
+from qa_toolkit.cli.analytics import redact_command
 from qa_toolkit.errors import UsageError
+from qa_toolkit.io.transcripts import load_transcript
 from qa_toolkit.privacy import bleep_audio, pii_intervals, redact
-from qa_toolkit.transcripts import load_transcript
 from qa_toolkit.types import AudioSource, Transcript, Utterance, Word
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"

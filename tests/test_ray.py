@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from qa_toolkit.batch import BatchOptions, run_batch
-from qa_toolkit.batch_tasks import AsrSettings
+from qa_toolkit.batch.tasks import AsrSettings
 from qa_toolkit.store import Store
 
 from .batch_helpers import RUBRIC, copy_samples, make_day

@@ -7,10 +7,10 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from qa_toolkit.cli import qa
+from qa_toolkit.io.transcripts import load_transcript, parse_text_transcript
 from qa_toolkit.report import markdown_report, summarise
 from qa_toolkit.rubric import load_rubric
 from qa_toolkit.scoring import score_call
-from qa_toolkit.transcripts import load_transcript, parse_text_transcript
 
 from .conftest import ROOT, SAMPLES
 

@@ -12,9 +12,9 @@ from urllib.parse import unquote, urlparse
 import pytest
 
 from qa_toolkit.batch import BatchOptions, run_batch
-from qa_toolkit.batch_tasks import AsrSettings
+from qa_toolkit.batch.tasks import AsrSettings
 from qa_toolkit.report import write_report
-from qa_toolkit.report_call import page_name
+from qa_toolkit.report.call import page_name
 from qa_toolkit.store import Store
 
 from .batch_helpers import RUBRIC, copy_samples, make_day

@@ -7,6 +7,7 @@ import random
 
 import pytest
 
+from qa_toolkit.io.transcripts import parse_text_transcript
 from qa_toolkit.review.causes import (
     CATEGORIES,
     categorize,
@@ -16,8 +17,7 @@ from qa_toolkit.review.causes import (
     root_causes,
 )
 from qa_toolkit.scoring import score_call
-from qa_toolkit.scoring_types import CallScore, Evidence, ItemResult, SectionScore
-from qa_toolkit.transcripts import parse_text_transcript
+from qa_toolkit.scoring.types import CallScore, Evidence, ItemResult, SectionScore
 
 from .review_helpers import RUDE, default_rubric
 

@@ -8,19 +8,19 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from qa_toolkit.cli_review import flagged_command
+from qa_toolkit.cli.review import flagged_command
 from qa_toolkit.errors import UsageError
 from qa_toolkit.review import FlagRules, flag_calls, review_queue
 from qa_toolkit.review.priority import review_priority
-from qa_toolkit.scoring_types import Flag, Outcome
+from qa_toolkit.scoring.types import Flag, Outcome
 from qa_toolkit.store import Store
 
 from .review_helpers import CHAT, RUDE, add_call, default_rubric
 
 
 def test_priority_takes_the_strongest_reason() -> None:
+    from qa_toolkit.io.transcripts import parse_text_transcript
     from qa_toolkit.scoring import score_call
-    from qa_toolkit.transcripts import parse_text_transcript
 
     score = score_call(parse_text_transcript(CHAT, call_id="c"), default_rubric())
     low = replace(score, score=50.0, outcome=Outcome(0.9, 1.5, (), ()))

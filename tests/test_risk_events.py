@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from qa_toolkit.risk import find_risk_events
+from qa_toolkit.features.risk import find_risk_events
 from qa_toolkit.types import Transcript, Utterance
 
 

@@ -9,7 +9,7 @@ import pytest
 from qa_toolkit.errors import RubricError
 from qa_toolkit.rubric import Rubric, parse_rubric
 from qa_toolkit.scoring import score_call
-from qa_toolkit.scoring_types import CallScore
+from qa_toolkit.scoring.types import CallScore
 
 from .behaviour_helpers import call, keyword_model
 
@@ -212,7 +212,7 @@ sections:
 
 
 def test_text_transcripts_count_turns_in_windows_and_evidence(model: Path) -> None:
-    from qa_toolkit.transcripts import parse_text_transcript
+    from qa_toolkit.io.transcripts import parse_text_transcript
 
     rubric = _rubric(
         model,

@@ -9,9 +9,7 @@ from pathlib import Path
 import pytest
 
 from qa_toolkit.errors import RubricError
-from qa_toolkit.nlp.sentiment import polarity
-from qa_toolkit.rubric import parse_rubric
-from qa_toolkit.rubric.detectors.classifier import (
+from qa_toolkit.models.classifier import (
     ClassifierFileError,
     ClassifierModel,
     TrainingInfo,
@@ -19,8 +17,10 @@ from qa_toolkit.rubric.detectors.classifier import (
     load_classifier,
     save_classifier,
 )
+from qa_toolkit.nlp.sentiment import polarity
+from qa_toolkit.rubric import parse_rubric
 from qa_toolkit.scoring import score_call
-from qa_toolkit.scoring_types import CallScore
+from qa_toolkit.scoring.types import CallScore
 from qa_toolkit.types import AudioSource, Transcript, Utterance
 
 DATA = Path(__file__).resolve().parent / "data"

@@ -8,7 +8,7 @@ import pytest
 
 from qa_toolkit.rubric import parse_rubric
 from qa_toolkit.scoring import score_call
-from qa_toolkit.scoring_types import ItemResult
+from qa_toolkit.scoring.types import ItemResult
 from qa_toolkit.types import AudioSource, Transcript, Utterance, Word
 
 Turn = tuple[str, float, float, str]

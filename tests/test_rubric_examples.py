@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from qa_toolkit.cli_scoring import rubric_group
+from qa_toolkit.cli.scoring import rubric_group
 from qa_toolkit.rubric import Rubric, load_rubric
 from qa_toolkit.scoring import score_call
-from qa_toolkit.scoring_types import CallScore
+from qa_toolkit.scoring.types import CallScore
 from qa_toolkit.types import AudioSource, Transcript, Utterance
 
 RUBRICS = Path(__file__).resolve().parent.parent / "rubrics"

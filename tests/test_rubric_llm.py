@@ -15,7 +15,7 @@ import pytest
 from qa_toolkit.rubric import parse_rubric
 from qa_toolkit.rubric.detectors.llm import parse_answer
 from qa_toolkit.scoring import score_call
-from qa_toolkit.scoring_types import ItemResult
+from qa_toolkit.scoring.types import ItemResult
 from qa_toolkit.types import Transcript, Utterance
 
 CALL = Transcript(

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from qa_toolkit.cli_scoring import rubric_group, score_command
+from qa_toolkit.cli.scoring import rubric_group, score_command
 from qa_toolkit.rubric import Rubric, load_rubric
 from qa_toolkit.scoring import score_call
 from qa_toolkit.types import Transcript, Utterance
@@ -37,7 +37,7 @@ def _truth(name: str) -> Transcript:
 
 
 def _text_sample(name: str) -> Transcript:
-    from qa_toolkit.transcripts import load_transcript
+    from qa_toolkit.io.transcripts import load_transcript
 
     path = SAMPLES / name
     if not path.is_file():

@@ -10,13 +10,13 @@ from pathlib import Path
 import pytest
 
 from qa_toolkit.errors import SchemaVersionError, StoreError
-from qa_toolkit.metadata import CallMetadata
+from qa_toolkit.io.metadata import CallMetadata
+from qa_toolkit.io.transcripts import parse_text_transcript
 from qa_toolkit.rubric import load_rubric
 from qa_toolkit.scoring import score_call
 from qa_toolkit.store import SCHEMA_VERSION, TABLES, CallRecord, Filters, Migration, Store
 from qa_toolkit.store.connection import migrate
 from qa_toolkit.store.schema import MIGRATIONS
-from qa_toolkit.transcripts import parse_text_transcript
 
 from .conftest import ROOT
 

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from qa_toolkit.asr.base import AsrSegment, Samples
 from qa_toolkit.errors import AudioError, UsageError
-from qa_toolkit.transcription import transcribe
+from qa_toolkit.speech.asr.base import AsrSegment, Samples
+from qa_toolkit.speech.transcribe import transcribe
 
 from .conftest import ScriptedEngine, segment, tone
 

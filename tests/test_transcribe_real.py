@@ -9,8 +9,8 @@ from __future__ import annotations
 import pytest
 import zhconv
 
-from qa_toolkit.asr import load_engine
-from qa_toolkit.transcription import transcribe
+from qa_toolkit.speech.asr import load_engine
+from qa_toolkit.speech.transcribe import transcribe
 from qa_toolkit.types import Transcript
 
 from .conftest import SAMPLES, shared, truth

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from qa_toolkit.errors import TranscriptFormatError
-from qa_toolkit.transcripts import (
+from qa_toolkit.io.transcripts import (
     load_transcript,
     parse_text_transcript,
     save_transcript,

@@ -126,7 +126,7 @@ def test_web_security_pages_send_csp_and_load_nothing_remote(store_path: Path) -
 
 
 def test_web_security_serve_refuses_to_expose_without_token(store_path: Path) -> None:
-    from qa_toolkit.cli_web import serve
+    from qa_toolkit.cli.web import serve
 
     result = CliRunner().invoke(serve, ["--store", str(store_path), "--host", "0.0.0.0"])
     assert result.exit_code == 2 and "--token" in result.output
@@ -144,6 +144,6 @@ def test_web_security_report_stylesheet_is_the_reports_own(tmp_path: Path) -> No
     seed_store(tmp_path / "w.db", 2)
     client = create_app(tmp_path / "w.db").test_client()
     css = client.get("/report.css")
-    shipped = Path(qa_toolkit.__file__).parent / "templates" / "report.css"
+    shipped = Path(qa_toolkit.__file__).parent / "report" / "templates" / "report.css"
     assert css.status_code == 200 and css.data == shipped.read_bytes()
     assert b'href="/report.css"' in client.get("/").data

@@ -46,7 +46,7 @@ from qa_toolkit.calibrate.strength import Knob, tunable_knobs
 from qa_toolkit.errors import CalibrationError, LabelFileError
 from qa_toolkit.rubric import Rubric, load_rubric
 from qa_toolkit.scoring import score_call
-from qa_toolkit.scoring_types import CallScore, Status
+from qa_toolkit.scoring.types import CallScore, Status
 from qa_toolkit.types import Transcript
 
 if TYPE_CHECKING:

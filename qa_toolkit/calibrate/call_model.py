@@ -44,7 +44,7 @@ from qa_toolkit.calibrate.inputs import (
 from qa_toolkit.calibrate.metrics import FloatArray
 from qa_toolkit.errors import CallModelFileError
 from qa_toolkit.rubric.schema import Strict
-from qa_toolkit.scoring_types import Status
+from qa_toolkit.scoring.types import Status
 from qa_toolkit.types import Transcript, Utterance
 
 if TYPE_CHECKING:
@@ -311,7 +311,7 @@ class CallModel:
             spec = _FileSpec.model_validate(data)
         except ValidationError as exc:
             # Imported here: the rubric's detector registry imports this module.
-            from qa_toolkit.rubric.detectors.classifier import validation_problems
+            from qa_toolkit.models.classifier import validation_problems
 
             raise CallModelFileError(origin, validation_problems(exc)) from None
         t = spec.target
@@ -354,7 +354,7 @@ def load_call_model(path: str | Path) -> CallModel:
         >>> model.predict(transcript, {}, {}).value
         0.42
     """
-    from qa_toolkit.rubric.detectors.classifier import read_model_json
+    from qa_toolkit.models.files import read_model_json
 
     return CallModel.from_dict(read_model_json(path, CallModelFileError), str(path))
 

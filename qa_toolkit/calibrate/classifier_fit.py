@@ -20,13 +20,13 @@ import numpy as np
 
 from qa_toolkit.calibrate.inputs import EncodedCall
 from qa_toolkit.calibrate.labels import CallLabel
-from qa_toolkit.rubric.detectors.classifier import (
+from qa_toolkit.models.classifier import (
     ClassifierModel,
     TrainingInfo,
     check_input_name,
     classifier_from_sklearn,
 )
-from qa_toolkit.scoring_types import Status
+from qa_toolkit.scoring.types import Status
 
 if TYPE_CHECKING:
     from qa_toolkit.calibrate.calibration import CalibrationOptions

@@ -22,11 +22,11 @@ from pydantic import Field, PrivateAttr, ValidationInfo, field_validator, model_
 from qa_toolkit.calibrate.call_model import CallModel, Prediction, load_call_model
 from qa_toolkit.calibrate.inputs import Encoder
 from qa_toolkit.errors import CallModelFileError
+from qa_toolkit.models.files import resolve_model_path
 from qa_toolkit.rubric.detectors import Detection, View, register
 from qa_toolkit.rubric.detectors.base import evidence_of
-from qa_toolkit.rubric.detectors.classifier import resolve_model_path
 from qa_toolkit.rubric.schema import Strict
-from qa_toolkit.scoring_types import LOW_PREDICTION_KIND, CallScore, Evidence, Flag
+from qa_toolkit.scoring.types import LOW_PREDICTION_KIND, CallScore, Evidence, Flag
 from qa_toolkit.types import Transcript
 
 FLAG_KIND = LOW_PREDICTION_KIND

@@ -23,9 +23,9 @@ from qa_toolkit.calibrate.labels import CallLabel
 from qa_toolkit.calibrate.ridge import CallQualityRegressor
 from qa_toolkit.calibrate.rubric_out import RubricChanges, rounded_weights
 from qa_toolkit.calibrate.strength import Knob
+from qa_toolkit.models.classifier import ClassifierModel
 from qa_toolkit.rubric import Rubric
-from qa_toolkit.rubric.detectors.classifier import ClassifierModel
-from qa_toolkit.scoring_types import Status
+from qa_toolkit.scoring.types import Status
 
 if TYPE_CHECKING:
     from qa_toolkit.calibrate.calibration import CalibrationOptions

@@ -29,7 +29,7 @@ from qa_toolkit.calibrate.metrics import FloatArray
 from qa_toolkit.calibrate.strength import Knob, item_strengths
 from qa_toolkit.nlp.sentiment import polarity
 from qa_toolkit.rubric.schema import Rubric
-from qa_toolkit.scoring_types import CallScore, Status
+from qa_toolkit.scoring.types import CallScore, Status
 from qa_toolkit.types import Transcript, Utterance
 
 logger = logging.getLogger(__name__)

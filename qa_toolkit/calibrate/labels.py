@@ -25,9 +25,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from qa_toolkit.errors import LabelFileError
-from qa_toolkit.rubric.detectors import did_you_mean
-from qa_toolkit.scoring_types import Status
+from qa_toolkit.errors import LabelFileError, did_you_mean
+from qa_toolkit.scoring.types import Status
 
 logger = logging.getLogger(__name__)
 

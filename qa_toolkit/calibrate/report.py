@@ -22,7 +22,7 @@ from qa_toolkit.calibrate.metrics import (
     roc_auc,
     spearman,
 )
-from qa_toolkit.scoring_types import STATUSES, Status
+from qa_toolkit.scoring.types import STATUSES, Status
 
 # Landis & Koch call 0.41-0.60 "moderate" agreement; below it a reviewer
 # would overturn too many automatic verdicts to publish them unchecked.

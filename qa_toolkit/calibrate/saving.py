@@ -11,7 +11,7 @@ from qa_toolkit.calibrate.calibration import Calibration
 from qa_toolkit.calibrate.call_model import save_call_model
 from qa_toolkit.calibrate.rubric_out import write_calibrated
 from qa_toolkit.errors import CalibrationError
-from qa_toolkit.rubric.detectors.classifier import save_classifier
+from qa_toolkit.models.classifier import save_classifier
 
 logger = logging.getLogger(__name__)
 

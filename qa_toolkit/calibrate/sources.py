@@ -28,8 +28,8 @@ def transcripts_from_paths(
         (transcripts, (file, error) for each unreadable one, audio files skipped):
         audio is not transcribed here; ``qa transcribe --format json`` it first.
     """
-    from qa_toolkit.discover import find_calls
-    from qa_toolkit.transcripts import load_transcript
+    from qa_toolkit.io.discover import find_calls
+    from qa_toolkit.io.transcripts import load_transcript
 
     found: list[Transcript] = []
     failed: list[tuple[str, QAToolkitError]] = []

@@ -27,16 +27,15 @@ from dataclasses import dataclass
 import numpy as np
 
 from qa_toolkit.nlp.sentiment import polarity
-from qa_toolkit.nlp.text import find_phrase, normalize
+from qa_toolkit.nlp.text import clauses, find_phrase, normalize
 from qa_toolkit.rubric.detectors import View
 from qa_toolkit.rubric.detectors.behaviour import BehaviourOptions
 from qa_toolkit.rubric.detectors.metric import MetricOptions
 from qa_toolkit.rubric.detectors.phrase import PhraseOptions
-from qa_toolkit.rubric.detectors.semantic import SemanticOptions, _clauses
+from qa_toolkit.rubric.detectors.semantic import SemanticOptions
 from qa_toolkit.rubric.detectors.sentiment import SentimentOptions
 from qa_toolkit.rubric.schema import Item, Rubric, flatten_phrases
-from qa_toolkit.rubric.scope import select
-from qa_toolkit.scoring_features import compute_features
+from qa_toolkit.scoring.features import compute_features
 from qa_toolkit.types import Transcript
 
 logger = logging.getLogger(__name__)
@@ -156,28 +155,21 @@ def item_strengths(
     Returns:
         Item id → strength (``None`` when the item does not apply to the call).
     """
-    # Imported here: the rubric's detector registry loads this package (call_model.v1)
-    # while qa_toolkit.scoring may still be importing it.
-    from qa_toolkit.scoring import _Run
+    from qa_toolkit.scoring.engine import Evaluation
 
     feats = compute_features(transcript)
     feats.update(features or {})
-    # The scorer's own run decides events, anchors and applies_if exactly as
-    # scoring does; its helpers are private, so they are used here and nowhere else.
-    run = _Run(transcript, rubric, feats)
-    for node_id in rubric.order:
-        run.evaluate(node_id)
+    # The scorer's own evaluation decides events, anchors and applies_if exactly as scoring
+    # does, and gives each item's scope.
+    evaluation = Evaluation(transcript, rubric, feats).run()
     items = {item.id: item for item in rubric.items}
     strengths: dict[str, float | None] = {}
     for knob in knobs:
         item = items[knob.item_id]
-        if run.items[item.id].status == "na":
+        view = evaluation.view(item)
+        if evaluation.items[item.id].status == "na" or view is None:
             strengths[item.id] = None
             continue
-        anchor = run._anchor(item.window.after) if item.window.after else None
-        utts, description = select(transcript, item.speaker, item.window, anchor)
-        results = {k: v.status for k, v in run.items.items()}
-        view = View(transcript, utts, description, feats, item.speaker, results)
         strengths[item.id] = _strength(view, item, knob)
     return strengths
 
@@ -246,5 +238,5 @@ def _semantic_strength(view: View, options: SemanticOptions) -> float:
         return -1.0
     encoder = get_encoder(options.model)
     targets = encoder.encode(list(flatten_phrases(options.examples)))
-    clauses = [c for u in view.utterances for c in _clauses(u.text)]
-    return float(np.max(encoder.encode(clauses) @ targets.T))
+    pieces = [c for u in view.utterances for c in clauses(u.text)]
+    return float(np.max(encoder.encode(pieces) @ targets.T))

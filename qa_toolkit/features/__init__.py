@@ -2,7 +2,7 @@
 
 Example:
     >>> from qa_toolkit.features import extract_features
-    >>> from qa_toolkit.transcripts import load_transcript
+    >>> from qa_toolkit.io.transcripts import load_transcript
     >>> features = extract_features(load_transcript("samples/chat_zh.txt"))  # doctest: +SKIP
     >>> features.to_dict()["agent_talk_share"] is None  # a chat has no timing  # doctest: +SKIP
     True
@@ -17,6 +17,7 @@ from qa_toolkit.features.acoustic import UtteranceAcoustics
 from qa_toolkit.features.emotion import EmotionCurve, SentimentPoint, emotion_curve
 from qa_toolkit.features.extract import FEATURES_SCHEMA, CallFeatures, extract_features
 from qa_toolkit.features.options import FeatureOptions
+from qa_toolkit.features.risk import RiskEvent, find_risk_events
 from qa_toolkit.features.specs import (
     ACOUSTIC_FEATURES,
     ALL_SPECS,
@@ -26,7 +27,6 @@ from qa_toolkit.features.specs import (
     FeatureSpec,
 )
 from qa_toolkit.features.timing import TalkMetrics, has_timing
-from qa_toolkit.risk import RiskEvent, find_risk_events
 
 __all__ = [
     "ACOUSTIC_FEATURES",

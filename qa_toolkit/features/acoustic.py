@@ -24,8 +24,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from qa_toolkit.audio import Audio
 from qa_toolkit.features.options import FeatureOptions
+from qa_toolkit.io.audio import Audio
 from qa_toolkit.types import Transcript, Utterance
 
 logger = logging.getLogger(__name__)
@@ -90,7 +90,7 @@ def utterance_acoustics(
 
     Args:
         transcript: the call, with measured timing.
-        audio: its decoded audio (:func:`qa_toolkit.audio.load_audio`).
+        audio: its decoded audio (:func:`qa_toolkit.io.audio.load_audio`).
         options: thresholds; ``agitation_z`` decides the flag.
 
     Returns:

@@ -26,7 +26,7 @@ from typing import Any, Literal
 
 from qa_toolkit.features.options import FeatureOptions
 from qa_toolkit.nlp.text import fold, shorten
-from qa_toolkit.scoring_types import Evidence
+from qa_toolkit.scoring.types import Evidence
 from qa_toolkit.types import Transcript, Utterance
 
 Trend = Literal["improving", "worsening", "stable", "unknown"]

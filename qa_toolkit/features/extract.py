@@ -12,14 +12,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from qa_toolkit.audio import Audio
 from qa_toolkit.features.acoustic import UtteranceAcoustics, utterance_acoustics
 from qa_toolkit.features.emotion import EmotionCurve, emotion_curve
 from qa_toolkit.features.options import FeatureOptions
+from qa_toolkit.features.risk import RiskEvent, find_risk_events
 from qa_toolkit.features.specs import FEATURE_KEYS
 from qa_toolkit.features.timing import TalkMetrics, has_timing, is_hold_request, talk_metrics
+from qa_toolkit.io.audio import Audio
 from qa_toolkit.nlp.text import is_chinese
-from qa_toolkit.risk import RiskEvent, find_risk_events
 from qa_toolkit.types import Transcript, Utterance
 
 logger = logging.getLogger(__name__)
@@ -123,7 +123,7 @@ def extract_features(
         The call's features; ``to_dict()`` gives them flat by name.
 
     Example:
-        >>> from qa_toolkit.transcripts import load_transcript
+        >>> from qa_toolkit.io.transcripts import load_transcript
         >>> f = extract_features(load_transcript("samples/chat_en.txt"))  # doctest: +SKIP
         >>> f.to_dict()["customer_trend"], f.to_dict()["longest_silence_s"]  # doctest: +SKIP
         ('improving', None)

@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 from qa_toolkit.features.emotion import emotion_curve
 from qa_toolkit.features.options import FeatureOptions
+from qa_toolkit.features.risk import RISK_KINDS, find_risk_events
 from qa_toolkit.features.timing import (
     Run,
     has_timing,
@@ -23,8 +24,7 @@ from qa_toolkit.features.timing import (
     speech_runs,
 )
 from qa_toolkit.nlp.text import shorten
-from qa_toolkit.risk import RISK_KINDS, find_risk_events
-from qa_toolkit.scoring_types import Evidence
+from qa_toolkit.scoring.types import Evidence
 from qa_toolkit.types import Transcript, Utterance
 
 # Evidence lists stay short: a reviewer reads the worst few, not forty.

@@ -5,8 +5,8 @@ from __future__ import annotations
 import statistics
 from typing import TYPE_CHECKING
 
+from qa_toolkit.features.risk import RISK_KINDS
 from qa_toolkit.features.specs import TIMING_FEATURES
-from qa_toolkit.risk import RISK_KINDS
 
 if TYPE_CHECKING:
     from qa_toolkit.features.acoustic import UtteranceAcoustics

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 from qa_toolkit.nlp.behaviour import BehaviourModel, UtteranceBehaviours
 from qa_toolkit.nlp.text import shorten
-from qa_toolkit.scoring_types import Evidence, Outcome
+from qa_toolkit.scoring.types import Evidence, Outcome
 from qa_toolkit.types import Transcript
 
 # Logistic weights of each signal (probabilities 0..1; sentiment −1..1). The ending

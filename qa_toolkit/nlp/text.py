@@ -215,3 +215,16 @@ def shorten(text: str, limit: int = 160) -> str:
     """Cut a quote to ``limit`` characters, marking the cut with an ellipsis."""
     text = text.strip()
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+_CLAUSE_END = re.compile(r"[.!?;,。！？；，]+")
+
+
+def clauses(text: str) -> list[str]:
+    """The text cut at sentence and clause punctuation (both scripts); the whole text if none.
+
+    The ``semantic`` detector compares each clause with its examples, so "sorry for the wait,
+    your refund is on its way" matches an apology and a next step separately.
+    """
+    parts = [p.strip() for p in _CLAUSE_END.split(text)]
+    return [p for p in parts if len(p) >= 2] or [text]

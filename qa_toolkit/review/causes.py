@@ -24,7 +24,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from qa_toolkit.nlp.text import fold
-from qa_toolkit.scoring_types import CallScore, Evidence, ItemResult
+from qa_toolkit.scoring.types import CallScore, Evidence, ItemResult
 from qa_toolkit.types import Transcript, Utterance
 
 CATEGORIES: tuple[str, ...] = ("agent_skill", "process", "system", "product_logistics", "customer")

@@ -34,7 +34,7 @@ from typing import Any
 
 from qa_toolkit.errors import UsageError
 from qa_toolkit.review.workflow import StoreLike, opened
-from qa_toolkit.scoring_types import Flag
+from qa_toolkit.scoring.types import Flag
 from qa_toolkit.store.connection import transaction, utc_now
 from qa_toolkit.store.records import Filters
 

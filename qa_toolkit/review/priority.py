@@ -29,7 +29,7 @@ import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from qa_toolkit.scoring_types import CallScore, Flag
+from qa_toolkit.scoring.types import CallScore, Flag
 
 SEVERITY: dict[str, float] = {
     "critical_failed": 1.0,

@@ -8,7 +8,7 @@ from qa_toolkit.errors import UsageError
 from qa_toolkit.review.flags import call_flags
 from qa_toolkit.review.priority import priority_of
 from qa_toolkit.review.records import REVIEW_STATUSES, QueueEntry
-from qa_toolkit.review.workflow import ScoredCall, StoreLike, _state, opened
+from qa_toolkit.review.workflow import ScoredCall, StoreLike, opened, review_state_of
 from qa_toolkit.store.records import Filters
 
 
@@ -66,7 +66,7 @@ def review_queue(
                 continue
             call = ScoredCall(row.call_id, row.score_key, row.rubric_id, row.rubric_version,
                               row.agent_id, row.team, row.score)  # fmt: skip
-            state = _state(st.conn, call)
+            state = review_state_of(st.conn, call)
             if status is not None and state.status != status:
                 continue
             open_appeals = st.conn.execute(

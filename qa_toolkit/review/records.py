@@ -10,7 +10,7 @@ import json
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
-from qa_toolkit.scoring_types import Flag
+from qa_toolkit.scoring.types import Flag
 
 ReviewStatus = Literal["open", "in_review", "confirmed", "dismissed"]
 REVIEW_STATUSES: tuple[ReviewStatus, ...] = ("open", "in_review", "confirmed", "dismissed")

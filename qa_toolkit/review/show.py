@@ -13,7 +13,7 @@ from qa_toolkit.review.priority import Priority, review_priority
 from qa_toolkit.review.records import Appeal, ItemOverride, ReviewState
 from qa_toolkit.review.workflow import StoreLike, appeals, item_overrides, opened, review_state
 from qa_toolkit.rubric.schema import Rubric
-from qa_toolkit.scoring_types import CallScore, Flag
+from qa_toolkit.scoring.types import CallScore, Flag
 from qa_toolkit.types import Transcript
 
 # Used only when neither the caller, the rubric nor the run names a threshold.

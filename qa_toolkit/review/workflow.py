@@ -47,7 +47,7 @@ from qa_toolkit.review.records import (
     ReviewStatus,
 )
 from qa_toolkit.rubric.schema import Rubric
-from qa_toolkit.scoring_types import STATUSES
+from qa_toolkit.scoring.types import STATUSES
 from qa_toolkit.store import Store
 from qa_toolkit.store.connection import transaction, utc_now
 
@@ -133,7 +133,7 @@ def review_state(store: StoreLike, call_id: str) -> ReviewState:
     """
     with opened(store) as st:
         call = scored_call(st, call_id)
-        return _state(st.conn, call)
+        return review_state_of(st.conn, call)
 
 
 def set_status(
@@ -171,7 +171,7 @@ def set_status(
     with opened(store) as st:
         call = scored_call(st, call_id, rubric=rubric)
         with transaction(st.conn, st.path) as conn:
-            current = _state(conn, call)
+            current = review_state_of(conn, call)
             # A stale writer is recorded as a conflict before any transition check:
             # its move was judged against a state that no longer holds.
             stale = expected_version is not None and expected_version != current.version
@@ -182,7 +182,7 @@ def set_status(
                 )
             entry = _append(conn, call, "status", reviewer, status, note, expected_version)
         _raise_if_conflict(entry, call_id)
-        return _state(st.conn, call)
+        return review_state_of(st.conn, call)
 
 
 def override_item(
@@ -409,7 +409,8 @@ def _version(conn: sqlite3.Connection, call_id: str) -> int:
     return int(row[0] or 0)
 
 
-def _state(conn: sqlite3.Connection, call: ScoredCall) -> ReviewState:
+def review_state_of(conn: sqlite3.Connection, call: ScoredCall) -> ReviewState:
+    """A scored call's review state, on an open connection (the queue reads many at once)."""
     row = conn.execute(
         "SELECT status, reviewer, comment, created_at FROM reviews WHERE score_key = ? "
         "AND action = 'status' AND conflict = 0 ORDER BY version DESC LIMIT 1",

@@ -2,7 +2,7 @@
 
 Per-piece validation (each section, each item and its detector options) and
 the checks across pieces (unique ids, references, cycles, weights) all record
-problems in one :class:`~qa_toolkit.rubric.loader.Problems`, so the user sees
+problems in one :class:`~qa_toolkit.rubric.problems.Problems`, so the user sees
 everything wrong with the file at once.
 """
 
@@ -12,8 +12,9 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from qa_toolkit.rubric.detectors import did_you_mean, resolve_detector
-from qa_toolkit.rubric.loader import Loc, Problems, render_path
+from qa_toolkit.errors import did_you_mean
+from qa_toolkit.rubric.detectors import resolve_detector
+from qa_toolkit.rubric.problems import Loc, Problems, render_path
 from qa_toolkit.rubric.schema import (
     Event,
     EventSpec,

@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, fields
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from qa_toolkit.scoring_types import (
+from qa_toolkit.scoring.types import (
     CallScore,
     Evidence,
     Flag,

@@ -21,8 +21,8 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from qa_toolkit.errors import StoreError
-from qa_toolkit.metadata import CallMetadata
-from qa_toolkit.scoring_types import CallScore
+from qa_toolkit.io.metadata import CallMetadata
+from qa_toolkit.scoring.types import CallScore
 from qa_toolkit.store import records
 from qa_toolkit.store.connection import connect, current_version, transaction, utc_now
 from qa_toolkit.store.records import FailureRow, Filters, FlagRow, ItemRow, RunRow, ScoreRow

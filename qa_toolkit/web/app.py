@@ -14,8 +14,7 @@ from typing import Any
 from flask import Flask, abort, g, redirect, request, session, url_for
 from werkzeug.wrappers import Response
 
-from qa_toolkit.store import Store
-from qa_toolkit.web import security
+from qa_toolkit.web import routes, security
 from qa_toolkit.web.i18n import LANGUAGES, translator
 
 _CSP = ("default-src 'self'; img-src 'self' data:; media-src 'self'; style-src 'self'; "
@@ -57,8 +56,6 @@ def create_app(
         SESSION_COOKIE_SAMESITE="Strict", MAX_CONTENT_LENGTH=64 * 1024,
     )  # fmt: skip
     _hooks(app)
-    from qa_toolkit.web import routes
-
     routes.register(app)
     return app
 
@@ -105,13 +102,3 @@ def _presented_user(app: Flask) -> str | None:
     header = request.headers.get("Authorization", "")
     given = header[7:] if header.startswith("Bearer ") else request.args.get("token", "")
     return security.match_token(given, app.config["TOKEN"], app.config["USERS"])
-
-
-def store() -> Store:
-    """The request's store connection (one per request: SQLite connections are per thread)."""
-    if "store" not in g:
-        from flask import current_app
-
-        g.store = Store(current_app.config["STORE_PATH"], timeout_s=10.0)
-    found: Store = g.store
-    return found

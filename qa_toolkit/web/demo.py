@@ -13,8 +13,8 @@ import wave
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from qa_toolkit.metadata import CallMetadata
-from qa_toolkit.scoring_types import CallScore, Evidence, Flag, ItemResult, SectionScore
+from qa_toolkit.io.metadata import CallMetadata
+from qa_toolkit.scoring.types import CallScore, Evidence, Flag, ItemResult, SectionScore
 from qa_toolkit.store import CallRecord, Store
 from qa_toolkit.types import Transcript, Utterance
 

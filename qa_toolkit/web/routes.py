@@ -22,7 +22,7 @@ from werkzeug.wrappers import Response
 
 from qa_toolkit.errors import QAToolkitError, StoreError
 from qa_toolkit.web import actions, queries, security, views
-from qa_toolkit.web.app import store
+from qa_toolkit.web.context import store
 from qa_toolkit.web.i18n import LANGUAGES
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -52,7 +52,7 @@ def report_css() -> Any:
     """The static report's stylesheet, so the web pages and the report draw alike."""
     from flask import send_file
 
-    return send_file(Path(__file__).resolve().parents[1] / "templates" / "report.css")
+    return send_file(Path(__file__).resolve().parents[1] / "report" / "templates" / "report.css")
 
 
 def _choice(name: str, allowed: Any) -> str | None:
@@ -269,7 +269,7 @@ def decide() -> Response:
 def _person(kind: str, name: str) -> str:
     if not security.valid_name(name):
         abort(400)
-    from qa_toolkit import report_charts as charts
+    from qa_toolkit.report import charts
 
     summary = queries.person_summary(
         store(), team=name if kind == "team" else None, agent_id=name if kind == "agent" else None

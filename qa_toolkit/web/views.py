@@ -1,7 +1,7 @@
 """What a call page shows, gathered from the store into plain values for the template.
 
 The timeline, the emotion chart and the features table are the static call
-report's own (:mod:`qa_toolkit.report_call`, :mod:`qa_toolkit.report_charts`),
+report's own (:mod:`qa_toolkit.report.call`, :mod:`qa_toolkit.report.charts`),
 so the web page and the report draw the same call the same way.
 """
 
@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from qa_toolkit import report_call
+from qa_toolkit.report import call as report_call
 from qa_toolkit.review.flags import call_flags
 from qa_toolkit.review.priority import Priority, review_priority
-from qa_toolkit.scoring_types import CallScore
+from qa_toolkit.scoring.types import CallScore
 from qa_toolkit.store import Store
 from qa_toolkit.types import Transcript
 
@@ -88,8 +88,8 @@ def call_view(store: Store, call_id: str, *, raw_allowed: bool) -> CallView | No
         return None
     score, features = store.call_score(key)
     transcript, redacted, quotes_hidden = _text(store, meta, raw_allowed)
-    evidence = dict(report_call._evidence_by_utterance(score))
-    curve = report_call._curve_points(features, transcript)
+    evidence = dict(report_call.evidence_by_utterance(score))
+    curve = report_call.curve_points(features, transcript)
     causes, counterfactual = _causes(store, call_id)
     flags = call_flags(store, key)
     audio = tuple(
@@ -99,9 +99,9 @@ def call_view(store: Store, call_id: str, *, raw_allowed: bool) -> CallView | No
         call_id=call_id, meta=meta, score=score, transcript=transcript, redacted=redacted,
         quotes_hidden=quotes_hidden,
         evidence=evidence, audio=audio,
-        timeline_svg=report_call._timeline(transcript, evidence),
-        emotion_svg=report_call._emotion(curve),
-        features_html=report_call._features(features),
+        timeline_svg=report_call.timeline_svg(transcript, evidence),
+        emotion_svg=report_call.emotion_svg(curve),
+        features_html=report_call.features_table(features),
         causes=tuple(causes), counterfactual=counterfactual,
         priority=review_priority(score, flags) if flags else None,
     )  # fmt: skip

@@ -1,7 +1,9 @@
 """Detectors, registered under versioned names (``phrase.v1``).
 
 Importing this package registers the built-in detectors; a plug-in registers
-its own with :func:`register`.
+its own with :func:`register`. The calibrated call model (``call_model.v1``,
+in :mod:`qa_toolkit.calibrate.detector`) registers when a detector name is
+first resolved.
 """
 
 from . import (  # noqa: F401  (importing registers them)
@@ -21,7 +23,6 @@ from .base import (
     DetectorInfo,
     View,
     detector_names,
-    did_you_mean,
     register,
     resolve_detector,
 )
@@ -31,10 +32,6 @@ __all__ = [
     "DetectorInfo",
     "View",
     "detector_names",
-    "did_you_mean",
     "register",
     "resolve_detector",
 ]
-
-# The calibrated call model registers itself as `call_model.v1`.
-from qa_toolkit.calibrate import detector as _call_model  # noqa: E402, F401

@@ -10,15 +10,16 @@ arrives; a bare name (``phrase``) means the highest version.
 
 from __future__ import annotations
 
-import difflib
+import importlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import BaseModel
 
+from qa_toolkit.errors import did_you_mean
 from qa_toolkit.nlp.text import shorten
-from qa_toolkit.scoring_types import Evidence, Status
+from qa_toolkit.scoring.types import Evidence, Status
 from qa_toolkit.types import Transcript, Utterance
 
 
@@ -30,7 +31,7 @@ class View:
         transcript: the whole call.
         utterances: the utterances in the item's scope, in time order.
         description: the scope in words ("the agent's first 30 s").
-        features: the call's features (see ``qa_toolkit.scoring_features``).
+        features: the call's features (see ``qa_toolkit.scoring.features``).
         speaker: the scoped speaker (``agent``, ``customer`` or ``any``).
         results: the status of every event and item decided before this one
             (the rubric orders nodes so that those a detector reads come first).
@@ -84,6 +85,20 @@ class DetectorInfo:
 
 _REGISTRY: dict[str, DetectorInfo] = {}
 
+# Detectors defined in other packages, imported when a name is first resolved: the calibrated
+# call model (``call_model.v1``) lives with calibration, which itself scores calls, so importing
+# it here at load time would close an import cycle.
+_PLUGINS: tuple[str, ...] = ("qa_toolkit.calibrate.detector",)
+_plugins_loaded = False
+
+
+def _load_plugins() -> None:
+    global _plugins_loaded
+    if not _plugins_loaded:
+        _plugins_loaded = True
+        for module in _PLUGINS:
+            importlib.import_module(module)
+
 
 def register(
     name: str, version: int, options: type[BaseModel], summary: str
@@ -110,6 +125,7 @@ def register(
 
 def detector_names() -> list[str]:
     """Every accepted detector name: bare names and versioned names, sorted."""
+    _load_plugins()
     bare = {info.name for info in _REGISTRY.values()}
     return sorted(bare | set(_REGISTRY))
 
@@ -120,18 +136,14 @@ def resolve_detector(name: str) -> DetectorInfo:
     Raises:
         KeyError: with a message that suggests the closest known name.
     """
+    if name not in _REGISTRY:
+        _load_plugins()
     if name in _REGISTRY:
         return _REGISTRY[name]
     versions = [info for info in _REGISTRY.values() if info.name == name]
     if versions:
         return max(versions, key=lambda info: info.version)
     raise KeyError(f"unknown detector {name!r}{did_you_mean(name, detector_names())}")
-
-
-def did_you_mean(word: str, candidates: list[str] | tuple[str, ...]) -> str:
-    """``"; did you mean 'x'?"`` for the closest candidate, or ``""`` when none is close."""
-    close = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)
-    return f"; did you mean {close[0]!r}?" if close else ""
 
 
 def evidence_of(utt: Utterance, reason: str) -> Evidence:

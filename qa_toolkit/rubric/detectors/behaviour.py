@@ -34,6 +34,7 @@ from collections.abc import Callable
 
 from pydantic import Field, field_validator, model_validator
 
+from qa_toolkit.errors import did_you_mean
 from qa_toolkit.nlp.behaviour import (
     BEHAVIOUR_IDS,
     Finding,
@@ -43,10 +44,10 @@ from qa_toolkit.nlp.behaviour import (
 )
 from qa_toolkit.nlp.text import fold, shorten
 from qa_toolkit.rubric.schema import PhraseList, Strict
-from qa_toolkit.scoring_features import locate_feature
-from qa_toolkit.scoring_types import Evidence
+from qa_toolkit.scoring.features import locate_feature
+from qa_toolkit.scoring.types import Evidence
 
-from .base import Detection, View, did_you_mean, evidence_of, register, searched
+from .base import Detection, View, evidence_of, register, searched
 from .metric import known_feature
 from .regex import checked_patterns, compile_pattern, first_match, patterns_of
 

@@ -38,7 +38,7 @@ from pydantic import Field, field_validator
 from qa_toolkit.nlp.text import find_phrase, normalize, shorten
 from qa_toolkit.rubric.schema import LocalText, Strict, local_text
 from qa_toolkit.rubric.scope import clock
-from qa_toolkit.scoring_types import Evidence, Status
+from qa_toolkit.scoring.types import Evidence, Status
 from qa_toolkit.types import Utterance
 
 from .base import Detection, View, evidence_of, register, searched

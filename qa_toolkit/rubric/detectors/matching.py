@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from qa_toolkit.nlp.text import PhraseMatch, find_phrase, normalize
-from qa_toolkit.scoring_types import Evidence
+from qa_toolkit.scoring.types import Evidence
 from qa_toolkit.types import Utterance
 
 from .base import evidence_of

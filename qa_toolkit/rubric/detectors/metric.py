@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from pydantic import field_validator, model_validator
 
+from qa_toolkit.errors import did_you_mean
 from qa_toolkit.rubric.schema import Strict
-from qa_toolkit.scoring_features import FEATURE_NAMES, TIMING_FEATURES, locate_feature
-from qa_toolkit.scoring_types import Evidence, Status
+from qa_toolkit.scoring.features import FEATURE_NAMES, TIMING_FEATURES, locate_feature
+from qa_toolkit.scoring.types import Evidence, Status
 
-from .base import Detection, View, did_you_mean, register
+from .base import Detection, View, register
 
 
 def known_feature(value: str) -> str:

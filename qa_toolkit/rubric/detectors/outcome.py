@@ -16,7 +16,7 @@ from pydantic import Field, model_validator
 from qa_toolkit.nlp.behaviour import load_behaviour_model
 from qa_toolkit.nlp.outcome import estimate_outcome
 from qa_toolkit.rubric.schema import Strict
-from qa_toolkit.scoring_types import Evidence
+from qa_toolkit.scoring.types import Evidence
 
 from .base import Detection, View, register
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pydantic import Field, field_validator, model_validator
 
 from qa_toolkit.rubric.schema import PhraseList, Strict, check_phrases, flatten_phrases
-from qa_toolkit.scoring_types import Evidence
+from qa_toolkit.scoring.types import Evidence
 
 from .base import Detection, View, quote_list, register, searched
 from .matching import first_hit, hits_per_phrase

@@ -19,7 +19,7 @@ from pydantic import field_validator
 
 from qa_toolkit.nlp.text import fold
 from qa_toolkit.rubric.schema import PhraseList, Strict, flatten_phrases
-from qa_toolkit.scoring_types import Evidence
+from qa_toolkit.scoring.types import Evidence
 
 from .base import Detection, View, evidence_of, register, searched
 

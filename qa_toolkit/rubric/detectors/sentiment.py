@@ -13,7 +13,7 @@ from pydantic import Field
 
 from qa_toolkit.nlp.sentiment import polarity
 from qa_toolkit.rubric.schema import Strict
-from qa_toolkit.scoring_types import Evidence
+from qa_toolkit.scoring.types import Evidence
 from qa_toolkit.types import Utterance
 
 from .base import Detection, View, evidence_of, register

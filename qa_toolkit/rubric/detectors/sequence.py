@@ -17,7 +17,7 @@ from qa_toolkit.rubric.schema import (
     check_phrases,
     flatten_phrases,
 )
-from qa_toolkit.scoring_types import Evidence
+from qa_toolkit.scoring.types import Evidence
 from qa_toolkit.types import Utterance
 
 from .base import Detection, View, evidence_of, quote_list, register, searched

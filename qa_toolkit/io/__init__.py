@@ -1,0 +1,1 @@
+"""Files in and out: audio, transcripts (JSON, text, SRT), call metadata, discovery, exports."""
