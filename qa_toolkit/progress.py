@@ -1,15 +1,23 @@
-"""A progress bar for long work, on stderr, that the library never depends on.
+"""Progress of long work: the one callback shape the library reports through, and a bar.
 
-The library reports progress through ``progress(step, done, total)`` callbacks;
-this adapter turns them into a rich progress bar when stderr is a terminal and
-does nothing otherwise, so logs and CI output stay clean.
+Every long operation (transcription, diarization, encoding calls, calibration,
+training the behaviour model) takes an optional :data:`Progress` callback,
+``progress(step, done, total)``: what it is doing, and how far (seconds of audio,
+calls, folds). The batch reports richer events (:class:`~qa_toolkit.batch.types.BatchProgress`:
+stage, call, throughput) because its display needs them. :class:`ProgressDisplay`
+turns the callbacks into a rich progress bar when stderr is a terminal and does
+nothing otherwise, so logs and CI output stay clean.
 """
 
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from types import TracebackType
 from typing import IO, Any
+
+Progress = Callable[[str, float, float], None]
+"""``progress(step, done, total)``: a step's name, and how much of it is done out of how much."""
 
 
 class ProgressDisplay:

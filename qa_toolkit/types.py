@@ -106,6 +106,17 @@ class Transcript:
         return transcript_from_dict(data, origin=origin)
 
 
+def clock(seconds: float) -> str:
+    """``mm:ss`` for a time in a call, truncated to the second it falls in (``03:15``).
+
+    Every place that shows a time (evidence, transcripts, reports, flags) uses
+    this, so a quote located at 03:15 in a report is at 03:15 in the text
+    transcript and the web page, and the player lands inside that second.
+    """
+    whole = max(0, int(seconds))
+    return f"{whole // 60:02d}:{whole % 60:02d}"
+
+
 # The Transcript JSON (``qa-toolkit/transcript@1``), the README's contract. It lives with the
 # records so that ``Transcript.to_dict`` needs no other module; files and the text formats are
 # in :mod:`qa_toolkit.io.transcripts`.

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -44,6 +44,7 @@ from qa_toolkit.calibrate.report import (
 from qa_toolkit.calibrate.rubric_out import build_calibrated
 from qa_toolkit.calibrate.strength import Knob, tunable_knobs
 from qa_toolkit.errors import CalibrationError, LabelFileError
+from qa_toolkit.progress import Progress
 from qa_toolkit.rubric import Rubric, load_rubric
 from qa_toolkit.scoring import score_call
 from qa_toolkit.scoring.types import CallScore, Status
@@ -54,7 +55,6 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-Progress = Callable[[str, int, int], None]
 MIN_CALLS = 10
 
 

@@ -28,6 +28,7 @@ import numpy.typing as npt
 from qa_toolkit.calibrate.metrics import FloatArray
 from qa_toolkit.calibrate.strength import Knob, item_strengths
 from qa_toolkit.nlp.sentiment import polarity
+from qa_toolkit.progress import Progress
 from qa_toolkit.rubric.schema import Rubric
 from qa_toolkit.scoring.types import CallScore, Status
 from qa_toolkit.types import Transcript, Utterance
@@ -46,7 +47,6 @@ _SENTIMENT_PARTS = ("first", "last", "mean")
 # Two turns, like sentiment.v1 and classifier.v1: one short "ok" says little.
 _SENTIMENT_TURNS = 2
 
-Progress = Callable[[str, int, int], None]
 FeatureFn = Callable[[Transcript], dict[str, float]]
 
 

@@ -58,7 +58,7 @@ def transcripts_from_store(path: str | Path, call_ids: Iterable[str]) -> list[Tr
     """
     from qa_toolkit.store import Filters, Store
 
-    with Store(path) as store:
+    with Store(path, create=False) as store:
         rows = store.stored_transcripts(Filters.of(call_ids=tuple(call_ids)))
     # The store's call id is the one labels use, whatever the transcript body says.
     return [replace(row.transcript, call_id=row.call_id) for row in rows]

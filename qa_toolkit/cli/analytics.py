@@ -18,6 +18,7 @@ from typing import Any, cast
 
 import click
 
+from qa_toolkit.cli.errors import cli_errors, report_error
 from qa_toolkit.errors import QAToolkitError
 from qa_toolkit.types import Transcript
 
@@ -100,7 +101,7 @@ def analyze_command(
             options = FeatureOptions(sentiment=cast(SentimentModel, sentiment))
             features = extract_features(transcript, audio, options=options)
         except QAToolkitError as exc:
-            click.echo(f"error: {exc}", err=True)
+            report_error(exc)
             failed = True
             continue
         if fmt == "json":
@@ -167,7 +168,7 @@ def redact_command(
     from qa_toolkit.io.transcripts import load_transcript, save_transcript
     from qa_toolkit.privacy import bleep_audio, redact
 
-    try:
+    with cli_errors():
         wanted = _kinds(kinds)
         source = Path(input_path)
         if source.suffix.lower() not in AUDIO_SUFFIXES:
@@ -182,9 +183,6 @@ def redact_command(
         target = Path(out_path) if out_path else source.with_suffix(".redacted.wav")
         spans = bleep_audio(source, transcript, target, kinds=wanted)
         json_path = save_transcript(redact(transcript, kinds=wanted), target.with_suffix(".json"))
-    except QAToolkitError as exc:
-        click.echo(f"error: {exc}", err=True)
-        raise SystemExit(exc.exit_code) from None
     click.echo(f"{target}: {len(spans)} spans bleeped; transcript in {json_path}", err=True)
 
 

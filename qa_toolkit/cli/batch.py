@@ -11,45 +11,17 @@ from __future__ import annotations
 import json
 import sys
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any, TypeVar
 
 import click
 
 from qa_toolkit.batch.types import BatchOptions, BatchProgress, BatchResult, summary_lines
-from qa_toolkit.errors import QAToolkitError, RubricError
+from qa_toolkit.cli.errors import cli_errors, root_flag
 
 F = TypeVar("F", bound=Callable[..., Any])
 _STAGES = ("transcribe", "score")
-
-
-class _Failure(click.ClickException):
-    """A toolkit error as one line, with the toolkit's exit code."""
-
-    def __init__(self, error: QAToolkitError) -> None:
-        super().__init__(str(error))
-        self.exit_code = error.exit_code  # type: ignore[misc]
-
-
-def _root_flag(ctx: click.Context, name: str) -> bool:
-    """``--quiet`` / ``--debug`` of the ``qa`` group, when run under it."""
-    return bool(getattr(ctx.find_root().obj, name, False))
-
-
-@contextmanager
-def _errors(ctx: click.Context) -> Iterator[None]:
-    try:
-        yield
-    except RubricError as error:
-        for problem in error.problems:
-            click.echo(str(problem), err=True)
-        raise SystemExit(1) from None
-    except QAToolkitError as error:
-        if _root_flag(ctx, "debug"):
-            raise
-        raise _Failure(error) from error
 
 
 class BatchDisplay:
@@ -198,8 +170,8 @@ def batch_command(ctx: click.Context, inputs: tuple[Path, ...], **opts: Any) -> 
         store_unredacted=opts["store_unredacted"], acoustics=not opts["no_acoustics"],
         name_pattern=opts["name_pattern"], metadata_files=tuple(opts["metadata_files"]),
     )  # fmt: skip
-    quiet = _root_flag(ctx, "quiet")
-    with _errors(ctx), BatchDisplay(enabled=not quiet) as display:
+    quiet = root_flag("quiet")
+    with cli_errors(), BatchDisplay(enabled=not quiet) as display:
         result = run_batch(list(inputs), opts["rubric"], store=opts["store_path"],
                            options=options, progress=display)  # fmt: skip
     _finish(ctx, result, opts, quiet)
@@ -220,8 +192,8 @@ def rescore_command(ctx: click.Context, **opts: Any) -> None:
     options = BatchOptions(
         workers=opts["workers"], executor=opts["executor"], address=opts["address"]
     )
-    quiet = _root_flag(ctx, "quiet")
-    with _errors(ctx), BatchDisplay(enabled=not quiet) as display:
+    quiet = root_flag("quiet")
+    with cli_errors(), BatchDisplay(enabled=not quiet) as display:
         result = rescore(opts["rubric"], store=opts["store_path"], filters=filters,
                          options=options, progress=display)  # fmt: skip
     _finish(ctx, result, opts, quiet)
@@ -233,7 +205,7 @@ def _finish(ctx: click.Context, result: BatchResult, opts: dict[str, Any], quiet
         from qa_toolkit.report import write_report
         from qa_toolkit.store import Store
 
-        with _errors(ctx), Store(opts["store_path"]) as store:
+        with cli_errors(), Store(opts["store_path"]) as store:
             report = write_report(store, opts["report_dir"], run_id=result.run_id)
     if opts["fmt"] == "json":
         click.echo(json.dumps(_result_dict(result, report), ensure_ascii=False))
@@ -296,7 +268,7 @@ def export_command(ctx: click.Context, fmt: str, store_path: str, out: str, tabl
     from qa_toolkit.io.export import export
     from qa_toolkit.store import Filters, Store
 
-    with _errors(ctx), Store(store_path) as store:
+    with cli_errors(), Store(store_path, create=False) as store:
         rows = export(store, out, fmt=fmt, table=table,
                       filters=Filters.of(latest=not history, **filters))  # fmt: skip
     if out != "-":
@@ -317,7 +289,7 @@ def report_command(
     from qa_toolkit.report import write_report
     from qa_toolkit.store import Store
 
-    with _errors(ctx), Store(store_path) as store:
+    with cli_errors(), Store(store_path, create=False) as store:
         index = write_report(store, out_dir, date=date, run_id=run_id)
     click.echo(str(index))
 

@@ -9,13 +9,14 @@ error (bad labels, too few labelled calls, an invalid rubric), 2 usage.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
-from qa_toolkit.errors import QAToolkitError, RubricError, UsageError
+from qa_toolkit.cli.errors import cli_errors
+from qa_toolkit.errors import UsageError
+from qa_toolkit.progress import Progress
 
 if TYPE_CHECKING:
     from qa_toolkit.nlp.embeddings import EmbeddingModel
@@ -38,10 +39,10 @@ def _pass_at(values: tuple[str, ...]) -> dict[str, float]:
     return out
 
 
-def _progress(quiet: bool) -> Callable[[str, int, int], None]:
-    def report(stage: str, done: int, total: int) -> None:
-        if not quiet and (stage == "fold" or done == total or done % 100 == 0):
-            click.echo(f"{stage}: {done}/{total}", err=True)
+def _progress(quiet: bool) -> Progress:
+    def report(stage: str, done: float, total: float) -> None:
+        if not quiet and (stage == "fold" or done == total or int(done) % 100 == 0):
+            click.echo(f"{stage}: {done:g}/{total:g}", err=True)
 
     return report
 
@@ -167,18 +168,9 @@ def calibrate_command(
 
     if not calls and not store:
         raise click.UsageError("give the labelled calls with --calls and/or --store")
-    try:
+    with cli_errors():
         cuts = _pass_at(pass_at)
-    except UsageError as exc:
-        click.echo(f"error: {exc}", err=True)
-        raise SystemExit(exc.exit_code) from None
-    try:
         rubric = load_rubric(rubric_path)
-    except RubricError as exc:
-        for problem in exc.problems:
-            click.echo(str(problem), err=True)
-        raise SystemExit(1) from None
-    try:
         labels = load_labels(labels_path, item_ids=[item.id for item in rubric.items])
         transcripts = _transcripts(calls, store, [lab.call_id for lab in labels.labels])
         options = CalibrationOptions(
@@ -195,9 +187,6 @@ def calibrate_command(
                 result, out_dir, name or Path(labels_path).stem, model_item=model_item
             )
         )
-    except QAToolkitError as exc:
-        click.echo(f"error: {exc}", err=True)
-        raise SystemExit(exc.exit_code) from None
     if fmt == "json":
         click.echo(json.dumps(result.report.to_dict(), ensure_ascii=False, indent=2))
     else:

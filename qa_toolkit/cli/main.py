@@ -11,14 +11,14 @@ import json
 import logging
 import sys
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
+from qa_toolkit.cli.errors import ToolkitFailure, cli_errors
 from qa_toolkit.errors import QAToolkitError
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -65,30 +65,10 @@ def main() -> None:
     except QAToolkitError as error:
         if debug:
             raise
-        click.echo(f"error: {error}", err=True)
+        ToolkitFailure(error).show()
         sys.exit(error.exit_code)
     except click.exceptions.Exit as done:
         sys.exit(done.exit_code)
-
-
-class _ToolkitFailure(click.ClickException):
-    """A toolkit error shown as click's one-line ``Error: …`` with the toolkit's exit code."""
-
-    def __init__(self, error: QAToolkitError) -> None:
-        super().__init__(str(error))
-        # click declares exit_code on the class; ours varies with the error.
-        self.exit_code = error.exit_code  # type: ignore[misc]
-
-
-@contextmanager
-def _errors(state: _State) -> Iterator[None]:
-    """Render toolkit errors as one line (or a traceback with --debug)."""
-    try:
-        yield
-    except QAToolkitError as error:
-        if state.debug:
-            raise
-        raise _ToolkitFailure(error) from error
 
 
 # ---------------------------------------------------------------- transcribe
@@ -202,7 +182,7 @@ def _run_calls(state: _State, calls: list[Any], opts: dict[str, Any], writer: _W
             display.start_call(call.call_id)
             started = time.perf_counter()
             try:
-                with _errors(state):
+                with cli_errors():
                     transcript = _transcribe_call(call, opts, display.callback)
             except click.ClickException as error:
                 state.failures.append(error.format_message())

@@ -9,33 +9,17 @@ exit code (1 error, 2 usage or unknown id).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import click
 
-from qa_toolkit.errors import QAToolkitError
+from qa_toolkit.cli.errors import cli_errors
 
 _STORE = click.option("-s", "--store", "store_path", default="qa.db", show_default=True,
                       type=click.Path(dir_okay=False), help="SQLite store file.")  # fmt: skip
 _RUBRIC = click.option("-r", "--rubric", type=click.Path(exists=True, dir_okay=False),
                        help="Rubric the reviewer works with (its version must match).")  # fmt: skip
 _FORMAT = click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
-
-
-class _Failure(click.ClickException):
-    def __init__(self, error: QAToolkitError) -> None:
-        super().__init__(str(error))
-        self.exit_code = error.exit_code  # type: ignore[misc]
-
-
-@contextmanager
-def _errors() -> Iterator[None]:
-    try:
-        yield
-    except QAToolkitError as error:
-        raise _Failure(error) from error
 
 
 def _rubric(path: str | None) -> Any:
@@ -77,7 +61,7 @@ def flagged_command(store_path: str, date: str | None, since: str | None, team: 
     """List flagged calls, most worth a review first, with why, their flags and review status."""
     from qa_toolkit.review import FlagRules, flag_calls, review_queue
 
-    with _errors():
+    with cli_errors():
         if sample_rate is not None:
             run = flag_calls(store_path, FlagRules(sample_rate=sample_rate, seed=seed))
             click.echo(f"flag run {run.flag_run_id}: {run.calls} calls, {run.flagged} flagged, "
@@ -109,7 +93,7 @@ def show_command(call_id: str, store_path: str, rubric: str | None, threshold: f
     """Drill into one call: flags, failed items with evidence, counterfactual, causes."""
     from qa_toolkit.review.show import call_detail
 
-    with _errors():
+    with cli_errors():
         detail = call_detail(store_path, call_id, rubric=_rubric(rubric), threshold=threshold)
     if fmt == "json":
         click.echo(json.dumps(detail.to_dict(), ensure_ascii=False, indent=2))
@@ -133,7 +117,7 @@ def review_command(call_id: str, store_path: str, rubric: str | None, status: st
     """Set a flagged call's review status."""
     from qa_toolkit.review import set_status
 
-    with _errors():
+    with cli_errors():
         state = set_status(store_path, call_id, status, reviewer=reviewer, note=note,  # type: ignore[arg-type]
                            expected_version=expect_version, rubric=_rubric(rubric))  # fmt: skip
     click.echo(f"{call_id}: {state.status} by {state.reviewer} (version {state.version})")
@@ -154,7 +138,7 @@ def override_command(call_id: str, item_id: str, store_path: str, rubric: str | 
     """Override one item's result; the automatic result is kept beside it."""
     from qa_toolkit.review import override_item
 
-    with _errors():
+    with cli_errors():
         done = override_item(store_path, call_id, item_id, status, reviewer=reviewer,
                              reason=reason, expected_version=expect_version,
                              rubric=_rubric(rubric))  # fmt: skip
@@ -187,7 +171,7 @@ def appeal_file_command(call_id: str, store_path: str, item_id: str | None, reas
     """File an appeal."""
     from qa_toolkit.review import file_appeal
 
-    with _errors():
+    with cli_errors():
         done = file_appeal(store_path, call_id, reason=reason, item_id=item_id, agent_id=agent_id)
     click.echo(f"appeal {done.appeal_id} filed on {call_id} by {done.agent_id}")
 
@@ -205,7 +189,7 @@ def appeal_decide_command(appeal_id: str, store_path: str, decision: str, reason
     """Decide an appeal."""
     from qa_toolkit.review import decide_appeal
 
-    with _errors():
+    with cli_errors():
         done = decide_appeal(store_path, appeal_id, decision, reviewer=reviewer, reason=reason,
                              final=final)  # fmt: skip
     lock = " (final)" if done.final else ""
@@ -226,7 +210,7 @@ def drivers_command(store_path: str, by: str, since: str | None, until: str | No
 
     from qa_toolkit.review.drivers import analyse_drivers
 
-    with _errors():
+    with cli_errors():
         report = analyse_drivers(store_path, by=by, since=since, until=until, seed=seed)
     if fmt == "json":
         click.echo(json.dumps(asdict(report), ensure_ascii=False, indent=2))

@@ -13,6 +13,7 @@ from typing import Any
 
 import click
 
+from qa_toolkit.cli.errors import cli_errors, report_error
 from qa_toolkit.errors import QAToolkitError, RubricError
 from qa_toolkit.rubric import Rubric, load_rubric, local_text
 from qa_toolkit.rubric.detectors import resolve_detector
@@ -25,12 +26,8 @@ _MARK = {"pass": "✓", "fail": "✗", "na": "–"}
 
 
 def _load_rubric_or_exit(path: str) -> Rubric:
-    try:
+    with cli_errors():
         return load_rubric(path)
-    except RubricError as exc:
-        for problem in exc.problems:
-            click.echo(str(problem), err=True)
-        raise SystemExit(1) from None
 
 
 def _load_calls(
@@ -85,7 +82,7 @@ def score_command(
     results: list[CallScore] = []
     for name, transcript in calls:
         if isinstance(transcript, QAToolkitError):
-            click.echo(f"error: {transcript}", err=True)
+            report_error(transcript)
             failed = True
             continue
         result = score_call(transcript, rubric)

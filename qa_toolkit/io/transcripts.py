@@ -22,6 +22,7 @@ from qa_toolkit.types import (
     Speaker,
     Transcript,
     Utterance,
+    clock,
     transcript_from_dict,
 )
 
@@ -125,7 +126,7 @@ def parse_text_transcript(text: str, *, call_id: str, origin: str = "<text>") ->
 
 def to_text(t: Transcript) -> str:
     """One ``[mm:ss] speaker: text`` line per utterance."""
-    return "\n".join(f"[{_clock(u.start_s)}] {u.speaker}: {u.text}" for u in t.utterances) + "\n"
+    return "\n".join(f"[{clock(u.start_s)}] {u.speaker}: {u.text}" for u in t.utterances) + "\n"
 
 
 def to_srt(t: Transcript) -> str:
@@ -164,11 +165,6 @@ def _is_chinese(text: str) -> bool:
 def _seconds(stamp: str) -> float:
     parts = [float(p) for p in stamp.split(":")]
     return sum(value * 60**power for power, value in enumerate(reversed(parts)))
-
-
-def _clock(seconds: float) -> str:
-    minutes, secs = divmod(int(seconds), 60)
-    return f"{minutes:02d}:{secs:02d}"
 
 
 def _srt_time(seconds: float) -> str:

@@ -15,7 +15,7 @@ in the model's ``meta`` so that what ships says how well it was measured.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,8 +33,7 @@ from qa_toolkit.nlp.behaviour import (
     pair_features,
 )
 from qa_toolkit.nlp.embeddings import EmbeddingModel
-
-Progress = Callable[[str, int, int], None]
+from qa_toolkit.progress import Progress
 
 
 class CorpusError(QAToolkitError):

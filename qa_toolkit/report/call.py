@@ -22,7 +22,7 @@ from typing import Any
 from qa_toolkit.report import charts
 from qa_toolkit.scoring.types import CallScore
 from qa_toolkit.store import ScoreRow, Store
-from qa_toolkit.types import Transcript
+from qa_toolkit.types import Transcript, clock
 
 _MARK = {"pass": "✓", "fail": "✗", "na": "–"}
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
@@ -218,7 +218,7 @@ def _transcript(transcript: Transcript | None, evidence: Mapping[str, Any]) -> s
         )
         out.append(
             f'<div id="u-{escape(u.id)}" class="{" ".join(classes)}" data-start="{u.start_s:.2f}">'
-            f'<div class="meta">[{_clock(u.start_s)}] {u.speaker}</div>{escape(u.text)}'
+            f'<div class="meta">[{clock(u.start_s)}] {u.speaker}</div>{escape(u.text)}'
             f"{f'<div class=tags>{tags}</div>' if tags else ''}</div>"
         )
     return "".join(out)
@@ -240,8 +240,3 @@ def _value(value: Any) -> str:
     if isinstance(value, float):
         return f"{value:.3g}"
     return escape(str(value))
-
-
-def _clock(seconds: float) -> str:
-    minutes, secs = divmod(int(seconds), 60)
-    return f"{minutes:02d}:{secs:02d}"

@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from html import escape
 
+from qa_toolkit.types import clock
+
 WIDTH = 560
 _PALETTE = ("#2f6fb0", "#d9822b", "#3a9d5d", "#c2413b", "#7d5ba6", "#8c6d31")
 _MUTED = "#9aa5b1"
@@ -213,7 +215,7 @@ def lanes(
     for t in range(0, int(duration_s) + 1, _tick_step(duration_s)):
         body.append(
             f'<text x="{left + t * scale:.1f}" y="{height - 4}" text-anchor="middle">'
-            f"{t // 60}:{t % 60:02d}</text>"
+            f"{clock(t)}</text>"
         )
     return _svg(name, height, body, label)
 

@@ -103,11 +103,6 @@ def _flagged_call(score: CallScore) -> list[str]:
     return lines
 
 
-def _clock(seconds: float) -> str:
-    minutes, secs = divmod(int(seconds), 60)
-    return f"{minutes:02d}:{secs:02d}"
-
-
 # ---------------------------------------------------------------- HTML daily report
 
 

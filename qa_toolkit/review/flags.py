@@ -37,6 +37,7 @@ from qa_toolkit.review.workflow import StoreLike, opened
 from qa_toolkit.scoring.types import Flag
 from qa_toolkit.store.connection import transaction, utc_now
 from qa_toolkit.store.records import Filters
+from qa_toolkit.types import clock
 
 DEFAULT_RISK_KINDS: tuple[str, ...] = ("escalation", "cancel", "regulator", "abuse")
 
@@ -108,7 +109,7 @@ def risk_flags(features: Mapping[str, Any], rules: FlagRules = FlagRules()) -> t
     for event in details.get("risk_events") or ():
         kind = str(event.get("kind", ""))
         if kind in rules.risk_kinds and f"risk_{kind}" not in flags:
-            at = _clock(float(event.get("start_s", 0.0)))
+            at = clock(float(event.get("start_s", 0.0)))
             flags[f"risk_{kind}"] = Flag(f"risk_{kind}", f"at {at}: {event.get('reason', kind)}")
     end = (features.get("values") or {}).get("customer_sentiment_end")
     if isinstance(end, int | float) and end <= rules.negative_end:
@@ -250,8 +251,3 @@ def _save(st: Any, rules: FlagRules, calls: int, new: Mapping[str, list[Flag]]) 
             [(key, f.kind, f.reason, run_id, now) for key, flags in new.items() for f in flags],
         )
     return run_id
-
-
-def _clock(seconds: float) -> str:
-    minutes, secs = divmod(int(round(seconds)), 60)
-    return f"{minutes:02d}:{secs:02d}"

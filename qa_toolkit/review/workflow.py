@@ -76,11 +76,11 @@ class ScoredCall:
 
 @contextmanager
 def opened(store: StoreLike) -> Iterator[Store]:
-    """A ``Store`` as given, or opened (and closed after) from its path."""
+    """A ``Store`` as given, or opened (and closed after) from its path, which must exist."""
     if isinstance(store, Store):
         yield store
         return
-    with Store(store) as own:
+    with Store(store, create=False) as own:
         yield own
 
 

@@ -6,7 +6,7 @@ import math
 
 from qa_toolkit.features.timing import has_timing
 from qa_toolkit.rubric.schema import SpeakerScope, Window
-from qa_toolkit.types import Transcript, Utterance
+from qa_toolkit.types import Transcript, Utterance, clock
 
 # A text transcript (a chat, or a call typed with or without [mm:ss] stamps)
 # has turns but no measured times: its times are estimates. One rule serves
@@ -17,12 +17,6 @@ from qa_toolkit.types import Transcript, Utterance
 SECONDS_PER_TURN = 5.0
 
 _WHO = {"agent": "the agent's", "customer": "the customer's", "any": "the call's"}
-
-
-def clock(seconds: float) -> str:
-    """``mm:ss`` for a time in the call."""
-    whole = max(0, int(seconds))
-    return f"{whole // 60:02d}:{whole % 60:02d}"
 
 
 def select(

@@ -10,6 +10,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from qa_toolkit.types import clock
+
 Status = Literal["pass", "fail", "na"]
 STATUSES: tuple[Status, ...] = ("pass", "fail", "na")
 SCORE_SCHEMA = "qa-toolkit/score@1"
@@ -51,8 +53,7 @@ class Evidence:
         if not self.utterance_id and self.end_s <= 0:
             return ""
         if timed:
-            whole = max(0, int(self.start_s))
-            return f"{whole // 60:02d}:{whole % 60:02d}"
+            return clock(self.start_s)
         digits = self.utterance_id.lstrip("u")
         return f"turn {int(digits)}" if digits.isdigit() else self.utterance_id
 

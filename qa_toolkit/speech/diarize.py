@@ -17,12 +17,13 @@ from __future__ import annotations
 import functools
 import logging
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
+from qa_toolkit.progress import Progress
 from qa_toolkit.speech.asr.base import SAMPLE_RATE_HZ, Samples
 from qa_toolkit.speech.roles import RoleAssignment, SpeakerTurn, assign_roles, split_by_speaker
 
@@ -37,7 +38,6 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-Progress = Callable[[str, float, float], None]
 FloatArray = npt.NDArray[np.float64]
 
 # Windows of 1.5 s every 0.25 s: resemblyzer was trained on 1.6 s partials and

@@ -29,14 +29,24 @@ def utc_now() -> str:
 
 
 def connect(
-    path: Path, *, timeout_s: float, migrations: tuple[Migration, ...] = MIGRATIONS
+    path: Path,
+    *,
+    timeout_s: float,
+    migrations: tuple[Migration, ...] = MIGRATIONS,
+    create: bool = True,
 ) -> sqlite3.Connection:
-    """Open (creating if needed) a store file and migrate it to the current schema.
+    """Open (creating if needed and ``create``) a store file and migrate it to the current schema.
 
     Raises:
-        StoreError: the file is not a SQLite database or cannot be opened.
+        StoreError: the file is not a SQLite database or cannot be opened, or does not
+            exist and ``create`` is false.
         SchemaVersionError: the store is newer than this toolkit, or not a store.
     """
+    if not create and not path.is_file():
+        raise StoreError(
+            f"{path}: no such store",
+            fix="check the path, or run `qa batch … --store FILE` to create one",
+        )
     if path.parent and not path.parent.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
     try:

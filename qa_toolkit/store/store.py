@@ -83,9 +83,13 @@ class Store:
         >>> store.scores(date="2026-11-21", team="billing")[["call_id", "score"]]
     """
 
-    def __init__(self, path: str | Path = "qa.db", *, timeout_s: float = 60.0) -> None:
+    def __init__(
+        self, path: str | Path = "qa.db", *, timeout_s: float = 60.0, create: bool = True
+    ) -> None:
         self.path = Path(path)
-        self._conn: sqlite3.Connection | None = connect(self.path, timeout_s=timeout_s)
+        self._conn: sqlite3.Connection | None = connect(
+            self.path, timeout_s=timeout_s, create=create
+        )
 
     # ------------------------------------------------------------ lifecycle
 

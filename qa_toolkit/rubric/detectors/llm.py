@@ -37,9 +37,8 @@ from pydantic import Field, field_validator
 
 from qa_toolkit.nlp.text import find_phrase, normalize, shorten
 from qa_toolkit.rubric.schema import LocalText, Strict, local_text
-from qa_toolkit.rubric.scope import clock
 from qa_toolkit.scoring.types import Evidence, Status
-from qa_toolkit.types import Utterance
+from qa_toolkit.types import Utterance, clock
 
 from .base import Detection, View, evidence_of, register, searched
 

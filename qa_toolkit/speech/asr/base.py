@@ -7,19 +7,18 @@ decides what runs when, and progress is reported through a callback.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
 import numpy.typing as npt
 
+from qa_toolkit.progress import Progress
 from qa_toolkit.types import Word
 
 SAMPLE_RATE_HZ = 16_000
 
 # progress(step, completed, total): completed and total in seconds of audio.
-Progress = Callable[[str, float, float], None]
 Samples = npt.NDArray[np.float32]
 
 
