@@ -11,6 +11,7 @@ defines the name.
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import yaml
@@ -173,3 +174,17 @@ def test_shipped_rubrics_pin_detector_versions() -> None:
         nodes += [item for section in data["sections"] for item in section["items"]]
         unpinned = [n["detector"] for n in nodes if ".v" not in n["detector"]]
         assert unpinned == [], path.name
+
+
+def test_sql_lives_in_the_store() -> None:
+    # Every statement is in store/, except the web app's read model (web/queries.py).
+    statement = re.compile(r"[\"'](SELECT |INSERT INTO |UPDATE \w+ SET |DELETE FROM |CREATE )")
+    allowed = {PACKAGE / "web" / "queries.py"}
+    outside = [
+        str(path.relative_to(ROOT))
+        for path in PACKAGE.rglob("*.py")
+        if (PACKAGE / "store") not in path.parents
+        and path not in allowed
+        and statement.search(path.read_text("utf-8"))
+    ]
+    assert outside == []

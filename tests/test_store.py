@@ -192,3 +192,29 @@ def test_store_full_disk_keeps_no_half_written_call(tmp_path: Path) -> None:
             "WHERE s.score_key IS NULL"
         ).fetchone()[0]
         assert orphans == 0
+
+
+def test_store_waits_out_a_lock_while_another_process_creates_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Two batches creating one store at once: switching the new file to WAL can report
+    # "database is locked" without waiting. Stands in for the other process (it cannot be
+    # timed reliably); the real open runs on the third try.
+    from qa_toolkit.store import connection
+
+    real, tries = connection._open, []
+
+    def busy_then_free(path: Path, timeout_s: float) -> sqlite3.Connection:
+        tries.append(path)
+        if len(tries) < 3:
+            raise sqlite3.OperationalError("database is locked")
+        return real(path, timeout_s)
+
+    monkeypatch.setattr(connection, "_open", busy_then_free)
+    with Store(tmp_path / "qa.db") as store:
+        assert store.schema_version == SCHEMA_VERSION
+    assert len(tries) == 3
+    monkeypatch.setattr(connection, "_open", lambda *_: (_ for _ in ()).throw(
+        sqlite3.OperationalError("database is locked")))  # fmt: skip
+    with pytest.raises(StoreError, match="database is locked"):
+        Store(tmp_path / "other.db", timeout_s=0.2)

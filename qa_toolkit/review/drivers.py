@@ -17,7 +17,6 @@ Example:
 
 from __future__ import annotations
 
-import json
 import random
 import statistics
 from collections import defaultdict
@@ -28,6 +27,7 @@ from typing import Literal
 from qa_toolkit.errors import UsageError
 from qa_toolkit.review.workflow import StoreLike, opened
 from qa_toolkit.store.records import Filters
+from qa_toolkit.store.reviews import features_bodies
 
 GroupBy = Literal["team", "agent", "queue", "hour"]
 GROUP_BY: tuple[GroupBy, ...] = ("team", "agent", "queue", "hour")
@@ -204,12 +204,10 @@ def read_rows(store: StoreLike, by: str, filters: Filters) -> list[CallRow]:
         for item in st.item_rows(filters):
             if item.status == "fail":
                 failed[item.score_key][item.item_id] = item.max_points - item.points
+        bodies = features_bodies(st.conn, [s.score_key for s in scores])
         out = []
         for s in scores:
-            body = st.conn.execute(
-                "SELECT f.body FROM scores x JOIN features f ON f.features_key = x.features_key "
-                "WHERE x.score_key = ?", (s.score_key,)).fetchone()  # fmt: skip
-            feats = json.loads(body[0]) if body else {}
+            feats = bodies.get(s.score_key, {})
             end = (feats.get("values") or {}).get("customer_sentiment_end")
             risks = frozenset(e.get("kind", "") for e in (feats.get("details") or {}).get(
                 "risk_events") or ())  # fmt: skip

@@ -28,13 +28,14 @@ import json
 import statistics
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
 from qa_toolkit.errors import UsageError
 from qa_toolkit.review.workflow import StoreLike, opened
 from qa_toolkit.scoring.types import Flag
+from qa_toolkit.store import reviews as sql
 from qa_toolkit.store.connection import transaction, utc_now
 from qa_toolkit.store.records import Filters
 from qa_toolkit.types import clock
@@ -174,7 +175,7 @@ def flag_calls(
     with opened(store) as st:
         rows = st.score_rows(filters)
         own = {r.score_key for r in rows if r.flagged}
-        features = _features(st.conn, [r.score_key for r in rows])
+        features = sql.features_bodies(st.conn, [r.score_key for r in rows])
         teams = [TeamScore(r.score_key, r.call_id, r.team, r.rubric_id, r.rubric_version, r.score)
                  for r in rows]  # fmt: skip
         new: dict[str, list[Flag]] = defaultdict(list)
@@ -198,18 +199,14 @@ def flag_calls(
 def call_flags(store: StoreLike, score_key: str) -> tuple[Flag, ...]:
     """Every flag of a stored score: the scorer's, then the review rules'."""
     with opened(store) as st:
-        own = st.conn.execute(
-            "SELECT kind, reason, strength FROM flags WHERE score_key = ? ORDER BY position",
-            (score_key,),
-        ).fetchall()
-        more = st.conn.execute(
-            "SELECT kind, reason, NULL FROM review_flags WHERE score_key = ? "
-            "ORDER BY created_at, kind",
-            (score_key,),
-        ).fetchall()
-    return tuple(
-        Flag(str(r[0]), str(r[1]), None if r[2] is None else float(r[2])) for r in (*own, *more)
-    )
+        rows = sql.score_flag_rows(st.conn, [score_key])
+    return tuple(flag_of(row) for row in rows)
+
+
+def flag_of(row: Any) -> Flag:
+    """A :class:`Flag` from a row of :func:`~qa_toolkit.store.reviews.score_flag_rows`."""
+    strength = row["strength"]
+    return Flag(str(row["kind"]), str(row["reason"]), None if strength is None else float(strength))
 
 
 def _sample_flag(rules: FlagRules) -> Flag:
@@ -219,35 +216,17 @@ def _sample_flag(rules: FlagRules) -> Flag:
     )
 
 
-def _features(conn: Any, keys: Iterable[str]) -> dict[str, dict[str, Any]]:
-    out: dict[str, dict[str, Any]] = {}
-    for key in keys:
-        row = conn.execute(
-            "SELECT f.body FROM scores s JOIN features f ON f.features_key = s.features_key "
-            "WHERE s.score_key = ?",
-            (key,),
-        ).fetchone()
-        if row is not None:
-            out[key] = json.loads(row[0])
-    return out
-
-
 def _save(st: Any, rules: FlagRules, calls: int, new: Mapping[str, list[Flag]]) -> str:
     run_id = f"fr-{uuid.uuid4().hex[:10]}"
     now = utc_now()
     flagged = sum(1 for flags in new.values() if flags)
     sampled = sum(1 for flags in new.values() if any(f.kind == "sample" for f in flags))
+    run = {"flag_run_id": run_id, "rules": json.dumps(asdict(rules)),
+           "sample_rate": rules.sample_rate, "seed": rules.seed, "calls": calls,
+           "flagged": flagged, "sampled": sampled, "created_at": now}  # fmt: skip
     with transaction(st.conn, st.path) as conn:
-        conn.execute(
-            "INSERT INTO flag_runs (flag_run_id, rules, sample_rate, seed, calls, flagged, "
-            "sampled, created_at) VALUES (?,?,?,?,?,?,?,?)",
-            (run_id, json.dumps(asdict(rules)), rules.sample_rate, rules.seed, calls, flagged,
-             sampled, now),
-        )  # fmt: skip
         # A flag already raised on a score keeps its first reason and run.
-        conn.executemany(
-            "INSERT INTO review_flags (score_key, kind, reason, flag_run_id, created_at) "
-            "VALUES (?,?,?,?,?) ON CONFLICT (score_key, kind) DO NOTHING",
-            [(key, f.kind, f.reason, run_id, now) for key, flags in new.items() for f in flags],
+        sql.record_flag_run(
+            conn, run, [(key, f.kind, f.reason) for key, flags in new.items() for f in flags]
         )
     return run_id

@@ -128,19 +128,12 @@ def stored_priorities(conn: sqlite3.Connection, calls: Sequence[StoredCall]) -> 
     Returns:
         score key → priority.
     """
+    from qa_toolkit.review.flags import flag_of
+    from qa_toolkit.store.reviews import score_flag_rows
+
     flags: dict[str, list[Flag]] = {key: [] for key, *_ in calls}
-    keys = list(flags)
-    for start in range(0, len(keys), 400):
-        chunk = keys[start : start + 400]
-        marks = ",".join("?" * len(chunk))
-        found = conn.execute(
-            f"SELECT score_key, kind, reason, strength FROM flags WHERE score_key IN ({marks}) "
-            f"UNION ALL SELECT score_key, kind, reason, NULL FROM review_flags "
-            f"WHERE score_key IN ({marks})",
-            [*chunk, *chunk],
-        ).fetchall()
-        for key, kind, reason, strength in found:
-            flags[str(key)].append(Flag(str(kind), str(reason), strength))
+    for row in score_flag_rows(conn, list(flags)):
+        flags[str(row["score_key"])].append(flag_of(row))
     return {
         key: priority_of(score, resolved, satisfaction, flags[key], low)
         for key, score, resolved, satisfaction, low in calls

@@ -10,6 +10,7 @@ from qa_toolkit.review.priority import priority_of
 from qa_toolkit.review.records import REVIEW_STATUSES, QueueEntry
 from qa_toolkit.review.workflow import ScoredCall, StoreLike, opened, review_state_of
 from qa_toolkit.store.records import Filters
+from qa_toolkit.store.reviews import open_appeal_count
 
 
 def review_queue(
@@ -69,9 +70,7 @@ def review_queue(
             state = review_state_of(st.conn, call)
             if status is not None and state.status != status:
                 continue
-            open_appeals = st.conn.execute(
-                "SELECT COUNT(*) FROM appeals WHERE call_id = ? AND final = 0", (row.call_id,)
-            ).fetchone()[0]
+            open_appeals = open_appeal_count(st.conn, row.call_id)
             rank = priority_of(
                 row.score, row.outcome_resolved, row.outcome_satisfaction, flags, row.predicted_low
             )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -14,6 +13,7 @@ from qa_toolkit.review.records import Appeal, ItemOverride, ReviewState
 from qa_toolkit.review.workflow import StoreLike, appeals, item_overrides, opened, review_state
 from qa_toolkit.rubric.schema import Rubric
 from qa_toolkit.scoring.types import CallScore, Flag
+from qa_toolkit.store.reviews import score_run
 from qa_toolkit.types import Transcript
 
 # Used only when neither the caller, the rubric nor the run names a threshold.
@@ -153,10 +153,8 @@ def call_detail(
 def _threshold(st: Any, score_key: str, rubric: Rubric | None) -> float:
     if rubric is not None and rubric.flag_below is not None:
         return rubric.flag_below
-    row = st.conn.execute(
-        "SELECT r.options, s.rubric_id, s.rubric_version FROM scores s JOIN runs r "
-        "ON r.run_id = s.run_id WHERE s.score_key = ?", (score_key,)).fetchone()  # fmt: skip
-    path = json.loads(row[0]).get("rubric") if row else None
+    row = score_run(st.conn, score_key)
+    path = row[0].get("rubric") if row else None
     if path and Path(path).is_file():
         from qa_toolkit.rubric import load_rubric
 
@@ -164,6 +162,6 @@ def _threshold(st: Any, score_key: str, rubric: Rubric | None) -> float:
             used = load_rubric(path)
         except Exception:  # a rubric edited since is no threshold source; fall back
             return DEFAULT_THRESHOLD
-        if (used.id, str(used.version)) == (row[1], row[2]) and used.flag_below is not None:
+        if row and (used.id, str(used.version)) == row[1:] and used.flag_below is not None:
             return used.flag_below
     return DEFAULT_THRESHOLD

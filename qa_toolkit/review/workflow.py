@@ -49,6 +49,7 @@ from qa_toolkit.review.records import (
 from qa_toolkit.rubric.schema import Rubric
 from qa_toolkit.scoring.types import STATUSES
 from qa_toolkit.store import Store
+from qa_toolkit.store import reviews as sql
 from qa_toolkit.store.connection import transaction, utc_now
 
 StoreLike = Store | str | Path
@@ -97,12 +98,7 @@ def scored_call(store: StoreLike, call_id: str, *, rubric: Rubric | None = None)
         StaleRubricError: the call was scored with another rubric version.
     """
     with opened(store) as st:
-        row = st.conn.execute(
-            "SELECT s.call_id, s.score_key, s.rubric_id, s.rubric_version, c.agent_id, c.team, "
-            "s.score FROM scores s JOIN calls c ON c.call_id = s.call_id WHERE s.call_id = ? "
-            "ORDER BY s.created_at DESC LIMIT 1",
-            (call_id,),
-        ).fetchone()
+        row = sql.latest_score_row(st.conn, call_id)
         if row is None:
             raise UnknownCallError(
                 f"{st.path}: no scored call {call_id!r}",
@@ -255,9 +251,7 @@ def history(store: StoreLike, call_id: str) -> tuple[AuditEntry, ...]:
     """
     with opened(store) as st:
         scored_call(st, call_id)
-        rows = st.conn.execute(
-            "SELECT * FROM reviews WHERE call_id = ? ORDER BY created_at, review_id", (call_id,)
-        ).fetchall()
+        rows = sql.review_rows(st.conn, call_id)
     return tuple(_entry(r) for r in rows)
 
 
@@ -292,11 +286,11 @@ def file_appeal(
         appeal_id = f"ap-{uuid.uuid4().hex[:10]}"
         now = utc_now()
         with transaction(st.conn, st.path) as conn:
-            conn.execute(
-                "INSERT INTO appeals (appeal_id, call_id, score_key, agent_id, reason, status, "
-                "created_at, item_id) VALUES (?,?,?,?,?,?,?,?)",
-                (appeal_id, call_id, call.score_key, agent, reason, "open", now, item_id),
-            )
+            sql.insert_appeal(conn, {
+                "appeal_id": appeal_id, "call_id": call_id, "score_key": call.score_key,
+                "agent_id": agent, "reason": reason, "status": "open", "created_at": now,
+                "item_id": item_id,
+            })  # fmt: skip
             _append(conn, call, "appeal_filed", agent, "open", reason, None,
                     item_id=item_id or "", detail={"appeal_id": appeal_id})  # fmt: skip
         return appeal(st, appeal_id)
@@ -333,17 +327,13 @@ def decide_appeal(
         before = appeal(st, appeal_id)
         call = scored_call(st, before.call_id)
         with transaction(st.conn, st.path) as conn:
-            locked = conn.execute("SELECT final FROM appeals WHERE appeal_id = ?", (appeal_id,))
-            if locked.fetchone()[0]:
+            if sql.appeal_is_final(conn, appeal_id):
                 raise InvalidTransitionError(
                     f"appeal {appeal_id} is final ({before.status} by {before.reviewer})",
                     fix="a final judgement stands; file a new appeal if there is new evidence",
                 )
-            conn.execute(
-                "UPDATE appeals SET status = ?, decision = ?, decision_reason = ?, reviewer = ?, "
-                "final = ?, decided_at = ? WHERE appeal_id = ?",
-                (decision, decision, reason, reviewer, int(final), utc_now(), appeal_id),
-            )
+            sql.decide_appeal(conn, appeal_id, decision=decision, reason=reason,
+                              reviewer=reviewer, final=final, when=utc_now())  # fmt: skip
             detail = {"appeal_id": appeal_id, "final": final}
             _append(conn, call, "appeal_decided", reviewer, decision, reason, None,
                     item_id=before.item_id, detail=detail)  # fmt: skip
@@ -370,14 +360,8 @@ def appeals(
     appeal_id: str | None = None,
 ) -> tuple[Appeal, ...]:
     """Appeals, oldest first, filtered by call, status (open/upheld/rejected) or id."""
-    where, params = [], []
-    for column, value in (("call_id", call_id), ("status", status), ("appeal_id", appeal_id)):
-        if value is not None:
-            where.append(f"{column} = ?")
-            params.append(value)
-    sql = "SELECT * FROM appeals" + (" WHERE " + " AND ".join(where) if where else "")
     with opened(store) as st:
-        rows = st.conn.execute(sql + " ORDER BY created_at, appeal_id", params).fetchall()
+        rows = sql.appeal_rows(st.conn, call_id=call_id, status=status, appeal_id=appeal_id)
     return tuple(
         Appeal(r["appeal_id"], r["call_id"], r["score_key"] or "", r["item_id"] or "",
                r["agent_id"], r["reason"], r["status"], r["decision_reason"], r["reviewer"],
@@ -402,25 +386,14 @@ def _one_of(names: Any) -> str:
     return ", ".join(str(n) for n in names)
 
 
-def _version(conn: sqlite3.Connection, call_id: str) -> int:
-    row = conn.execute(
-        "SELECT MAX(version) FROM reviews WHERE call_id = ? AND conflict = 0", (call_id,)
-    ).fetchone()
-    return int(row[0] or 0)
-
-
 def review_state_of(conn: sqlite3.Connection, call: ScoredCall) -> ReviewState:
     """A scored call's review state, on an open connection (the queue reads many at once)."""
-    row = conn.execute(
-        "SELECT status, reviewer, comment, created_at FROM reviews WHERE score_key = ? "
-        "AND action = 'status' AND conflict = 0 ORDER BY version DESC LIMIT 1",
-        (call.score_key,),
-    ).fetchone()
+    row = sql.latest_status_row(conn, call.score_key)
     status, reviewer, note, when = row if row is not None else ("open", "", "", "")
     status = cast(ReviewStatus, status)
     return ReviewState(
         call.call_id, call.score_key, call.rubric_id, call.rubric_version, status, reviewer,
-        note, when, _version(conn, call.call_id),
+        note, when, sql.latest_version(conn, call.call_id),
     )  # fmt: skip
 
 
@@ -441,21 +414,20 @@ def _append(
     The version check and the insert share the transaction (which holds the
     write lock), so two writers cannot both pass the check.
     """
-    current = _version(conn, call.call_id)
+    current = sql.latest_version(conn, call.call_id)
     conflict = expected_version is not None and expected_version != current
     entry = AuditEntry(
         f"rv-{uuid.uuid4().hex[:12]}", call.call_id, call.score_key, action, item_id, reviewer,
         status, comment, current if conflict else current + 1, expected_version, conflict,
         tuple(sorted((k, json.dumps(v)) for k, v in (detail or {}).items())), utc_now(),
     )  # fmt: skip
-    conn.execute(
-        "INSERT INTO reviews (review_id, call_id, score_key, item_id, reviewer, action, status, "
-        "comment, created_at, version, expected_version, conflict, detail) "
-        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-        (entry.review_id, entry.call_id, entry.score_key, item_id or None, reviewer, action,
-         status, comment, entry.created_at, entry.version, expected_version, int(conflict),
-         json.dumps(detail or {}, sort_keys=True)),
-    )  # fmt: skip
+    sql.insert_review(conn, {
+        "review_id": entry.review_id, "call_id": entry.call_id, "score_key": entry.score_key,
+        "item_id": item_id or None, "reviewer": reviewer, "action": action, "status": status,
+        "comment": comment, "created_at": entry.created_at, "version": entry.version,
+        "expected_version": expected_version, "conflict": int(conflict),
+        "detail": json.dumps(detail or {}, sort_keys=True),
+    })  # fmt: skip
     return entry
 
 
@@ -471,13 +443,9 @@ def _raise_if_conflict(entry: AuditEntry, call_id: str) -> None:
 
 
 def _auto_item(conn: sqlite3.Connection, call: ScoredCall, item_id: str) -> sqlite3.Row:
-    row = conn.execute(
-        "SELECT status, points, max_points FROM item_results WHERE score_key = ? AND item_id = ?",
-        (call.score_key, item_id),
-    ).fetchone()
+    row = sql.item_result_row(conn, call.score_key, item_id)
     if row is None:
-        known = [r[0] for r in conn.execute(
-            "SELECT item_id FROM item_results WHERE score_key = ?", (call.score_key,))]  # fmt: skip
+        known = sql.item_ids(conn, call.score_key)
         raise UnknownItemError(
             f"rubric {call.rubric_id} v{call.rubric_version} has no item {item_id!r}",
             fix=f"use one of {_one_of(sorted(known))}",

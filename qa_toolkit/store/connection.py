@@ -9,7 +9,9 @@ transaction, so a killed process or a full disk leaves no half-written call.
 from __future__ import annotations
 
 import logging
+import random
 import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
@@ -26,6 +28,29 @@ _FIX_NEWER = "upgrade qa-toolkit (pip install -U qa-toolkit), or use another --s
 def utc_now() -> str:
     """Now, as ISO 8601 text in UTC with microseconds (sorts as text)."""
     return datetime.now(timezone.utc).isoformat(timespec="microseconds")
+
+
+def _open(path: Path, timeout_s: float) -> sqlite3.Connection:
+    conn = sqlite3.connect(str(path), timeout=timeout_s, isolation_level=None)
+    try:
+        conn.row_factory = sqlite3.Row
+        conn.execute(f"PRAGMA busy_timeout = {int(timeout_s * 1000)}")
+        conn.execute("PRAGMA journal_mode = WAL")
+        # NORMAL is safe from corruption in WAL mode; a power cut may lose the
+        # last calls, which the next run redoes.
+        conn.execute("PRAGMA synchronous = NORMAL")
+        conn.execute("PRAGMA foreign_keys = ON")
+    except sqlite3.DatabaseError:
+        conn.close()
+        raise
+    return conn
+
+
+def _not_a_store(path: Path, error: Exception) -> StoreError:
+    return StoreError(
+        f"{path}: cannot be opened as a store ({error})",
+        fix="pass --store with a new file name, or the path of a qa-toolkit store",
+    )
 
 
 def connect(
@@ -49,20 +74,20 @@ def connect(
         )
     if path.parent and not path.parent.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        conn = sqlite3.connect(str(path), timeout=timeout_s, isolation_level=None)
-        conn.row_factory = sqlite3.Row
-        conn.execute(f"PRAGMA busy_timeout = {int(timeout_s * 1000)}")
-        mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
-        # NORMAL is safe from corruption in WAL mode; a power cut may lose the
-        # last calls, which the next run redoes.
-        conn.execute("PRAGMA synchronous = NORMAL")
-        conn.execute("PRAGMA foreign_keys = ON")
-    except sqlite3.DatabaseError as error:
-        raise StoreError(
-            f"{path}: cannot be opened as a store ({error})",
-            fix="pass --store with a new file name, or the path of a qa-toolkit store",
-        ) from error
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            conn = _open(path, timeout_s)
+            break
+        except sqlite3.OperationalError as error:
+            # Switching a new file to WAL takes a lock the busy timeout does not wait for: two
+            # batches creating one store at once meet here. Wait and try again.
+            if "locked" not in str(error) or time.monotonic() > deadline:
+                raise _not_a_store(path, error) from error
+            time.sleep(0.05 + random.random() * 0.1)
+        except sqlite3.DatabaseError as error:
+            raise _not_a_store(path, error) from error
+    mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
     if str(mode).lower() != "wal":
         logger.warning("%s: journal mode is %s, not WAL (a network drive?)", path, mode)
     migrate(conn, path, migrations)

@@ -1,5 +1,6 @@
 """The web app's reads: the flagged queue (filtered, sorted, paged), the day's numbers, and
-agent and team summaries.
+agent and team summaries. The only SQL outside :mod:`qa_toolkit.store`: it is the web's
+read model, kept in one module.
 
 The queue is one SQL query with ``LIMIT``/``OFFSET`` rather than
 ``Store.score_rows()`` filtered in Python, so a page costs the same with ten
@@ -253,3 +254,12 @@ def person_summary(store: Store, *, team: str | None = None, agent_id: str | Non
         "items": [(str(i), int(n)) for i, n in items],
         "calls": sum(int(n) for _, _, n in days),
     }
+
+
+def latest_score_key(store: Store, call_id: str) -> str | None:
+    """The key of the call's newest score, or None when it was never scored."""
+    row = store.conn.execute(
+        "SELECT score_key FROM scores WHERE call_id = ? ORDER BY created_at DESC LIMIT 1",
+        (call_id,),
+    ).fetchone()
+    return None if row is None else str(row[0])

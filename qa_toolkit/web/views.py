@@ -18,6 +18,7 @@ from qa_toolkit.review.priority import Priority, review_priority
 from qa_toolkit.scoring.types import CallScore
 from qa_toolkit.store import Store
 from qa_toolkit.types import Transcript
+from qa_toolkit.web.queries import latest_score_key
 
 _TEXT_SUFFIXES = (".txt", ".json")
 
@@ -46,15 +47,6 @@ def audio_files(store: Store, call_id: str) -> list[str]:
     """The call's recordings as stored (text inputs left out), in their stored order."""
     files = json.loads(store.call_metadata(call_id)["files"])
     return [str(f) for f in files if not str(f).lower().endswith(_TEXT_SUFFIXES)]
-
-
-def latest_score_key(store: Store, call_id: str) -> str | None:
-    """The key of the call's newest score, or None when it was never scored."""
-    row = store.conn.execute(
-        "SELECT score_key FROM scores WHERE call_id = ? ORDER BY created_at DESC LIMIT 1",
-        (call_id,),
-    ).fetchone()
-    return None if row is None else str(row[0])
 
 
 def _text(
