@@ -162,3 +162,7 @@ def did_you_mean(word: str, candidates: Sequence[str]) -> str:
     """``"; did you mean 'x'?"`` for the closest candidate, or ``""`` when none is close."""
     close = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)
     return f"; did you mean {close[0]!r}?" if close else ""
+
+
+# Python's JSON reader recurses once per level; a file of 100,000 "[" would crash it.
+JSON_TOO_DEEP = "is nested too deeply to read (more than about 1,000 levels)"

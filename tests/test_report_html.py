@@ -121,3 +121,30 @@ def test_report_html_page_names_are_safe() -> None:
     assert page_name("c001") == "c001.html"
     odd = page_name("东区/通话 7")
     assert odd.endswith(".html") and "/" not in odd and odd != page_name("东区/通话 8")
+
+
+def test_report_html_a_hostile_call_id_stays_text(browser: Any, tmp_path: Path) -> None:
+    from .review_helpers import add_call
+
+    hostile = '<svg onload=alert(6)>"x'
+    with Store(tmp_path / "qa.db") as store:
+        add_call(store, hostile)
+        index = write_report(store, tmp_path / "report", date="2026-11-21")
+    call_page = tmp_path / "report" / "calls" / page_name(hostile)
+    assert call_page.parent == tmp_path / "report" / "calls" and call_page.is_file()
+    html = call_page.read_text("utf-8")
+    assert "<svg onload" not in html and "&lt;svg onload=alert(6)&gt;" in html
+    # Only the page's own script may run: it is allowed by its hash, inline handlers are not.
+    assert "script-src 'sha256-" in html and "'unsafe-inline'; img-src" not in html
+    dialogs: list[str] = []
+    for path in (index, call_page):
+        page = browser.new_page()
+        page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+        page.goto(path.as_uri())
+        page.wait_for_timeout(300)
+        page.close()
+    assert dialogs == []
+    page = browser.new_page()
+    page.goto(call_page.as_uri())
+    assert page.title().startswith(hostile)
+    page.close()

@@ -147,3 +147,56 @@ def test_web_security_report_stylesheet_is_the_reports_own(tmp_path: Path) -> No
     shipped = Path(qa_toolkit.__file__).parent / "report" / "templates" / "report.css"
     assert css.status_code == 200 and css.data == shipped.read_bytes()
     assert b'href="/report.css"' in client.get("/").data
+
+
+def test_web_security_weak_tokens_are_refused(tmp_path: Path) -> None:
+    from qa_toolkit.errors import UsageError
+
+    seed_store(tmp_path / "w.db", 1)
+    for weak in (" " * 16, "a" * 40, "short"):
+        with pytest.raises(UsageError, match="too weak"):
+            create_app(tmp_path / "w.db", token=weak)
+    users = tmp_path / "users.txt"
+    users.write_text("mei:" + "ab" * 10 + "\n", "utf-8")  # 20 chars, 2 different
+    with pytest.raises(qa_toolkit.UsageError):
+        create_app(tmp_path / "w.db", users_file=users)
+
+
+def test_web_security_wrong_tokens_lock_the_address_out(tmp_path: Path) -> None:
+    seed_store(tmp_path / "w.db", 1)
+    client = create_app(tmp_path / "w.db", token=TOKEN).test_client()
+    json_only = {"Accept": "application/json"}
+    codes = [client.get(f"/?token=guess-{n:02d}-abcdefgh", headers=json_only).status_code
+             for n in range(12)]  # fmt: skip
+    assert codes[:10] == [401] * 10 and codes[10:] == [429, 429]
+    # Even the right token waits now, from that address.
+    assert client.get(f"/?token={TOKEN}").status_code == 429
+    other = create_app(tmp_path / "w.db", token=TOKEN).test_client()
+    assert other.get(f"/?token={TOKEN}").status_code == 200
+
+
+def test_web_security_headers_and_bad_numbers(store_path: Path) -> None:
+    client = create_app(store_path).test_client()
+    page = client.get("/call/call-00000")
+    assert page.headers["X-Frame-Options"] == "DENY"
+    assert page.headers["Cache-Control"] == "no-store"
+    assert page.headers["Server"] == "qa-toolkit"
+    for bad in ("²", "0", "99999999999", "-1", "1e3"):
+        assert client.get(f"/?page={bad}").status_code == 400, bad
+    csrf = _csrf(client)
+    huge = client.post("/action/status", data={"csrf": csrf, "call_id": "call-00000",
+                                        "status": "in_review", "reviewer": "mei",
+                                        "version": "9" * 40})  # fmt: skip
+    assert huge.status_code == 400
+
+
+def test_web_security_the_token_stays_out_of_the_request_log(caplog: Any) -> None:
+    import logging
+
+    from qa_toolkit.web.security import HideToken
+
+    record = logging.LogRecord("werkzeug", logging.INFO, "", 0, '%s - "%s" %s',
+                               ("127.0.0.1", f"GET /?token={TOKEN}&page=2 HTTP/1.1", "200"),
+                               None)  # fmt: skip
+    assert HideToken().filter(record)
+    assert TOKEN not in record.getMessage() and "token=***&page=2" in record.getMessage()

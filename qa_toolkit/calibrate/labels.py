@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from qa_toolkit.errors import LabelFileError, did_you_mean
+from qa_toolkit.errors import JSON_TOO_DEEP, LabelFileError, did_you_mean
 from qa_toolkit.scoring.types import Status
 
 logger = logging.getLogger(__name__)
@@ -140,6 +140,8 @@ def _rows(text: str, origin: Path) -> list[dict[str, Any]]:
     except json.JSONDecodeError as exc:
         problem = f"not JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"
         raise LabelFileError(origin, [problem], fix=_FIX) from None
+    except RecursionError:
+        raise LabelFileError(origin, [f"JSON {JSON_TOO_DEEP}"], fix=_FIX) from None
     if isinstance(data, Mapping) and isinstance(data.get("labels"), list):
         data = data["labels"]
     if not isinstance(data, list) or not all(isinstance(row, Mapping) for row in data):

@@ -20,6 +20,7 @@ import click
 
 from qa_toolkit.cli.errors import ToolkitFailure, cli_errors
 from qa_toolkit.errors import QAToolkitError
+from qa_toolkit.io.names import safe_stem
 
 F = TypeVar("F", bound=Callable[..., Any])
 _FORMATS = ("json", "text", "srt")
@@ -232,7 +233,8 @@ class _Writer:
             return
         target = Path(self.out)
         if self.several:
-            target = target / f"{transcript.call_id}{_SUFFIX[self.fmt]}"
+            # The id may come from a transcript someone else wrote: a name, never a path.
+            target = target / f"{safe_stem(transcript.call_id)}{_SUFFIX[self.fmt]}"
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(text if text.endswith("\n") else text + "\n", "utf-8")
 

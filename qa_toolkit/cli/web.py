@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from qa_toolkit.web.security import LOOPBACK
+from qa_toolkit.web.security import LOOPBACK, token_problem
 
 
 @click.command("serve")
@@ -44,13 +44,18 @@ def serve(store_path: Path, host: str, port: int, token: str | None, users_file:
     """Serve the flagged queue, call pages, review and appeals in a browser."""
     if host not in LOOPBACK and not (token or users_file):
         raise click.UsageError(f"--host {host} exposes the app: pass --token or --users")
-    if token is not None and len(token) < 16:
-        raise click.UsageError("--token must be at least 16 characters")
+    problem = None if token is None else token_problem(token)
+    if problem:
+        raise click.UsageError(f"--token is too weak: {problem}")
     if not store_path.is_file():
         raise click.UsageError(f"{store_path}: no such store (run qa batch --store FILE first)")
     from qa_toolkit.web import create_app
 
     app = create_app(store_path, token=token, users_file=users_file, raw_text_allowed=raw_text)
-    shown = f"http://{host}:{port}/" + (f"?token={token}" if token else "")
-    click.echo(f"serving {store_path} on {shown}", err=True)
+    # The token is a secret: it is not printed (anyone reading the terminal or its log
+    # would have it); the browser asks for it once.
+    guard = ""
+    if token or users_file:
+        guard = " (sign in with the token)" if token else " (sign in with a users-file token)"
+    click.echo(f"serving {store_path} on http://{host}:{port}/{guard}", err=True)
     app.run(host=host, port=port, debug=False, use_reloader=False)

@@ -51,7 +51,7 @@ def export(
         The number of rows written.
 
     Raises:
-        UsageError: unknown format or table, or Parquet to stdout.
+        UsageError: unknown format or table, Parquet to stdout, or ``out`` is a folder.
         EngineError: Parquet without pyarrow.
 
     Example:
@@ -60,6 +60,10 @@ def export(
     """
     if fmt not in FORMATS:
         raise UsageError(f"unknown export format '{fmt}'", fix=f"choose {', '.join(FORMATS)}")
+    if str(out) != "-" and Path(out).is_dir():
+        raise UsageError(
+            f"{out} is a folder", fix=f"give a file name, e.g. {Path(out) / 'scores'}.{fmt}"
+        )
     if table not in TABLES:
         raise UsageError(f"unknown table '{table}'", fix=f"choose {', '.join(TABLES)}")
     rows = _rows(store, table, filters or Filters())

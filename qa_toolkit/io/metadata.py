@@ -26,7 +26,7 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from qa_toolkit.errors import MetadataError
+from qa_toolkit.errors import JSON_TOO_DEEP, MetadataError
 from qa_toolkit.io.discover import CallInput
 
 logger = logging.getLogger(__name__)
@@ -225,6 +225,9 @@ def _read_sidecar(file: Path, call_id: str, problems: list[MetadataProblem]) -> 
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
         problems.append(MetadataProblem(str(file), 0, f"cannot be read ({error})"))
         return {}
+    except RecursionError:
+        problems.append(MetadataProblem(str(file), 0, f"JSON {JSON_TOO_DEEP}"))
+        return {}
     if not isinstance(data, dict):
         problems.append(MetadataProblem(str(file), 1, "must be a JSON object"))
         return {}
@@ -256,6 +259,9 @@ def _json_rows(text: str, origin: str, problems: list[MetadataProblem]) -> dict[
         data = json.loads(text)
     except json.JSONDecodeError as error:
         problems.append(MetadataProblem(origin, error.lineno, f"invalid JSON ({error.msg})"))
+        return {}
+    except RecursionError:
+        problems.append(MetadataProblem(origin, 0, f"JSON {JSON_TOO_DEEP}"))
         return {}
     if isinstance(data, dict):  # {call_id: {...}} as well as a list of rows
         data = [{"call_id": key, **value} for key, value in data.items() if isinstance(value, dict)]

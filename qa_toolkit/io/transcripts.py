@@ -15,7 +15,7 @@ import re
 from pathlib import Path
 from typing import cast
 
-from qa_toolkit.errors import TranscriptFormatError
+from qa_toolkit.errors import JSON_TOO_DEEP, TranscriptFormatError
 from qa_toolkit.types import (
     FIX_TRANSCRIPT_JSON,
     AudioSource,
@@ -79,6 +79,10 @@ def load_transcript(path: str | Path, *, call_id: str | None = None) -> Transcri
                 f"invalid JSON ({error.msg})",
                 fix=FIX_TRANSCRIPT_JSON,
             ) from error
+        except RecursionError:
+            raise TranscriptFormatError(
+                file, f"JSON {JSON_TOO_DEEP}", fix=FIX_TRANSCRIPT_JSON
+            ) from None
         t = transcript_from_dict(data, origin=str(file))
     else:
         t = parse_text_transcript(content, call_id=file.stem, origin=str(file))

@@ -13,6 +13,8 @@ from typing import Any
 
 from pydantic import ValidationInfo
 
+from qa_toolkit.errors import JSON_TOO_DEEP
+
 
 def read_model_json(path: str | Path, error: Callable[[object, str], Exception]) -> Any:
     """A model file's JSON; ``error(path, problem)`` is raised when it is unreadable or not JSON."""
@@ -26,6 +28,8 @@ def read_model_json(path: str | Path, error: Callable[[object, str], Exception])
     except json.JSONDecodeError as exc:
         problem = f"not JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"
         raise error(path, problem) from None
+    except RecursionError:
+        raise error(path, f"JSON {JSON_TOO_DEEP}") from None
 
 
 def resolve_model_path(value: str, info: ValidationInfo) -> Path:

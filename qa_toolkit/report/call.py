@@ -11,29 +11,24 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from collections import defaultdict
 from collections.abc import Mapping
-from hashlib import sha1
 from html import escape
 from pathlib import Path
 from typing import Any
 
+from qa_toolkit.io.names import safe_stem
 from qa_toolkit.report import charts
 from qa_toolkit.scoring.types import CallScore
 from qa_toolkit.store import ScoreRow, Store
 from qa_toolkit.types import Transcript, clock
 
 _MARK = {"pass": "✓", "fail": "✗", "na": "–"}
-_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
 def page_name(call_id: str) -> str:
     """A file name for a call's page, safe on every file system and unique per id."""
-    safe = _UNSAFE.sub("_", call_id).strip("._") or "call"
-    if safe != call_id:
-        safe += "-" + sha1(call_id.encode("utf-8")).hexdigest()[:6]
-    return f"{safe}.html"
+    return f"{safe_stem(call_id)}.html"
 
 
 def write_call_page(
@@ -62,7 +57,7 @@ def write_call_page(
     html = page(
         "call.html",
         lang="zh" if (row.language or "").startswith("zh") else "en",
-        title=f"{row.call_id}: {score.score:.1f} ({score.band})",
+        title=escape(f"{row.call_id}: {score.score:.1f} ({score.band})"),
         subtitle=_subtitle(row),
         back=back,
         tiles=_tiles(row, score),

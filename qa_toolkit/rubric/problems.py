@@ -88,17 +88,46 @@ def _walk(node: yaml.Node, loc: Loc, marks: Marks) -> None:
             _walk(child, (*loc, index), marks)
 
 
+# A rubric is a few hundred values. YAML aliases let a few hundred bytes stand for billions of
+# them (an "alias bomb"): every later step would walk them all, so the values are counted, with
+# each alias counted as what it stands for, and a rubric over the limit is refused.
+MAX_RUBRIC_CHARS = 1_000_000
+MAX_RUBRIC_VALUES = 100_000
+
+
+def _check_size(root: yaml.Node, origin: str) -> None:
+    seen, stack = 0, [root]
+    while stack:
+        node = stack.pop()
+        seen += 1
+        if seen > MAX_RUBRIC_VALUES:
+            line, col = node.start_mark.line + 1, node.start_mark.column + 1
+            why = (
+                f"the rubric expands to more than {MAX_RUBRIC_VALUES:,} values "
+                "(YAML aliases repeating a block?); write the values out"
+            )
+            raise RubricError([RubricProblem(origin, line, col, "", why)])
+        if isinstance(node, yaml.MappingNode):
+            stack.extend(v for pair in node.value for v in pair)
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
+
+
 def compose(text: str, origin: str) -> tuple[Any, Marks]:
     """Parse YAML text into plain data and the marks of its nodes.
 
     Raises:
         RubricError: on a YAML syntax error or an empty document.
     """
+    if len(text) > MAX_RUBRIC_CHARS:
+        why = f"the file has {len(text):,} characters; a rubric has at most {MAX_RUBRIC_CHARS:,}"
+        raise RubricError([RubricProblem(origin, 1, 1, "", why)])
     loader = yaml.SafeLoader(text)
     try:
         node = loader.get_single_node()
         if node is None:
             raise RubricError([RubricProblem(origin, 1, 1, "", "the file is empty")])
+        _check_size(node, origin)
         data = loader.construct_document(node)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark

@@ -30,6 +30,14 @@ def utc_now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="microseconds")
 
 
+def _is_sqlite(path: Path) -> bool:
+    try:
+        with path.open("rb") as handle:
+            return handle.read(16) == b"SQLite format 3\x00"
+    except OSError:
+        return False
+
+
 def _open(path: Path, timeout_s: float) -> sqlite3.Connection:
     conn = sqlite3.connect(str(path), timeout=timeout_s, isolation_level=None)
     try:
@@ -71,6 +79,11 @@ def connect(
         raise StoreError(
             f"{path}: no such store",
             fix="check the path, or run `qa batch … --store FILE` to create one",
+        )
+    if not create and not _is_sqlite(path):
+        # SQLite would take an empty or foreign file and turn it into a store.
+        raise StoreError(
+            f"{path}: is not a qa-toolkit store", fix="pass the store a batch wrote (--store)"
         )
     if path.parent and not path.parent.exists():
         path.parent.mkdir(parents=True, exist_ok=True)

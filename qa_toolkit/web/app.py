@@ -7,6 +7,7 @@ Security Policy forbids it, so the app works on a closed network.
 
 from __future__ import annotations
 
+import logging
 import secrets
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,9 @@ from qa_toolkit.web.i18n import LANGUAGES, translator
 _CSP = ("default-src 'self'; img-src 'self' data:; media-src 'self'; style-src 'self'; "
         "script-src 'self'; frame-ancestors 'none'; form-action 'self'")  # fmt: skip
 _OPEN_ENDPOINTS = ("login", "static", "report_css")
+_STRONG_TOKEN = (
+    "use a long random one: python -c 'import secrets; print(secrets.token_urlsafe(24))'"
+)
 
 
 def create_app(
@@ -44,6 +48,12 @@ def create_app(
         >>> app = create_app("qa.db", token="a-long-random-secret")  # doctest: +SKIP
     """
     path = Path(store_path)
+    for given in (token,) if token is not None else ():
+        problem = security.token_problem(given)
+        if problem:
+            from qa_toolkit.errors import UsageError
+
+            raise UsageError(f"the web token is too weak: {problem}", fix=_STRONG_TOKEN)
     if not path.is_file():
         from qa_toolkit.errors import UsageError
 
@@ -55,9 +65,18 @@ def create_app(
         RAW_TEXT=raw_text_allowed, SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Strict", MAX_CONTENT_LENGTH=64 * 1024,
     )  # fmt: skip
+    app.extensions["qa_lockout"] = security.Lockout()
+    _hide_tokens_in_logs()
     _hooks(app)
     routes.register(app)
     return app
+
+
+def _hide_tokens_in_logs() -> None:
+    """The request log (werkzeug's) shows ``?token=***``, never the token."""
+    log = logging.getLogger("werkzeug")
+    if not any(isinstance(f, security.HideToken) for f in log.filters):
+        log.addFilter(security.HideToken())
 
 
 def _hooks(app: Flask) -> None:
@@ -65,7 +84,13 @@ def _hooks(app: Flask) -> None:
     def _guard() -> Response | None:
         session.setdefault("csrf", security.new_csrf())
         if (app.config["TOKEN"] or app.config["USERS"]) and "user" not in session:
+            lockout: security.Lockout = app.extensions["qa_lockout"]
+            client = request.remote_addr or "?"
+            if lockout.blocked(client):
+                abort(429, "too many wrong tokens from this address; try again in 10 minutes")
             found = _presented_user(app)
+            if found is None and _token_presented():
+                lockout.failed(client)
             if found is None and request.endpoint not in _OPEN_ENDPOINTS:
                 if request.method == "GET" and request.accept_mimetypes.accept_html:
                     return redirect(url_for("login", next=request.full_path))
@@ -83,6 +108,12 @@ def _hooks(app: Flask) -> None:
         response.headers["Content-Security-Policy"] = _CSP
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["Referrer-Policy"] = "same-origin"
+        response.headers["X-Frame-Options"] = "DENY"
+        # Pages show calls and reviewers: no copy in a shared cache or the back button.
+        if request.endpoint not in ("static", "report_css"):
+            response.headers["Cache-Control"] = "no-store"
+        # Not "Werkzeug/x Python/y": the versions help an attacker and no one else.
+        response.headers["Server"] = "qa-toolkit"
         return response
 
     @app.teardown_appcontext
@@ -96,6 +127,14 @@ def _hooks(app: Flask) -> None:
         language = session.get("lang", "en")
         return {"t": translator(language), "lang": language, "languages": LANGUAGES,
                 "csrf": session.get("csrf", ""), "user": session.get("user")}  # fmt: skip
+
+
+def _token_presented() -> bool:
+    return bool(
+        request.headers.get("Authorization", "").startswith("Bearer ")
+        or request.args.get("token")
+        or (request.endpoint == "login" and request.method == "POST" and request.form.get("token"))
+    )
 
 
 def _presented_user(app: Flask) -> str | None:

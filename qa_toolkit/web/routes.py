@@ -82,7 +82,7 @@ def _choices() -> dict[str, list[str]]:
 def _query() -> queries.QueueQuery:
     known = _choices()
     page = request.args.get("page", "1")
-    if not page.isdigit() or not 0 < int(page) < 100_000:
+    if not (page.isascii() and page.isdigit() and len(page) <= 5) or int(page) == 0:
         abort(400, "bad page")
     return queries.QueueQuery(
         since=_date("since"), until=_date("until"), team=_choice("team", known["teams"]),
@@ -192,7 +192,7 @@ def _version() -> int | None:
     value = request.form.get("version", "")
     if not value:
         return None
-    if not value.isdigit():
+    if not (value.isascii() and value.isdigit() and len(value) <= 9):
         abort(400, "malformed version")
     return int(value)
 

@@ -10,8 +10,11 @@ also fixes the reviewer's name, so history cannot be written under another's.
 from __future__ import annotations
 
 import hmac
+import logging
 import re
 import secrets
+import threading
+import time
 from pathlib import Path
 
 from qa_toolkit.errors import UsageError
@@ -46,7 +49,7 @@ def load_users(path: str | Path) -> dict[str, str]:
         if not line or line.startswith("#"):
             continue
         name, _, token = line.partition(":")
-        if not valid_name(name) or len(token.strip()) < 16:
+        if not valid_name(name) or token_problem(token.strip()) is not None:
             raise UsageError(
                 f"{path}:{number}: expected 'name:token' with a token of 16+ chars",
                 fix="fix the line, e.g. 'li.wei:' followed by a long random token",
@@ -77,3 +80,63 @@ def new_csrf() -> str:
 def same_token(given: str | None, expected: str | None) -> bool:
     """Whether a form's CSRF token is the session's."""
     return bool(given and expected) and hmac.compare_digest(str(given), str(expected))
+
+
+MIN_TOKEN_CHARS = 16
+MIN_TOKEN_DISTINCT = 8
+
+
+def token_problem(token: str) -> str | None:
+    """Why a token is too weak to guard the app, or None when it is strong enough.
+
+    At least 16 characters, not blank, and at least 8 different characters: "aaaa…" or 16
+    spaces would pass a length check and fall to the first guess.
+    """
+    if len(token) < MIN_TOKEN_CHARS or not token.strip():
+        return f"a token needs at least {MIN_TOKEN_CHARS} characters"
+    if len(set(token)) < MIN_TOKEN_DISTINCT:
+        return f"a token needs at least {MIN_TOKEN_DISTINCT} different characters"
+    return None
+
+
+class Lockout:
+    """Wrong tokens per client address: after ``limit`` in ``window_s``, the address waits.
+
+    Guessing a 16-character token at the hundreds of tries a second a small server answers
+    is hopeless already; the lockout keeps it so on any server, and makes a guessing client
+    visible (HTTP 429) instead of silent.
+    """
+
+    def __init__(self, limit: int = 10, window_s: float = 600.0) -> None:
+        self.limit, self.window_s = limit, window_s
+        self._failures: dict[str, list[float]] = {}
+        self._lock = threading.Lock()
+
+    def blocked(self, client: str, now: float | None = None) -> bool:
+        """Whether the client has used up its wrong tries for now."""
+        now = time.monotonic() if now is None else now
+        with self._lock:
+            recent = [t for t in self._failures.get(client, ()) if now - t < self.window_s]
+            self._failures[client] = recent
+            return len(recent) >= self.limit
+
+    def failed(self, client: str, now: float | None = None) -> None:
+        """Count one wrong token from the client."""
+        now = time.monotonic() if now is None else now
+        with self._lock:
+            self._failures.setdefault(client, []).append(now)
+
+
+class HideToken(logging.Filter):
+    """Masks ``token=…`` in log records (the request line of a ``?token=`` link)."""
+
+    _TOKEN = re.compile(r"(token=)[^&\s\"']+")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.args:
+            record.args = tuple(
+                self._TOKEN.sub(r"\1***", a) if isinstance(a, str) else a
+                for a in (record.args if isinstance(record.args, tuple) else (record.args,))
+            )
+        record.msg = self._TOKEN.sub(r"\1***", str(record.msg))
+        return True

@@ -1,0 +1,92 @@
+"""Input written by someone else, or by mistake: ids that look like paths, markup, alias bombs,
+JSON nested a hundred thousand deep, folders where files belong, files that are not stores."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from qa_toolkit.cli import qa
+from qa_toolkit.errors import LabelFileError, RubricError, TranscriptFormatError
+from qa_toolkit.io.names import safe_stem
+from qa_toolkit.io.transcripts import load_transcript
+from qa_toolkit.rubric import parse_rubric
+
+from .review_helpers import add_call, store_at
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _transcript_json(call_id: str) -> str:
+    turns = [{"speaker": "agent", "text": "hello"}, {"speaker": "customer", "text": "hi"}]
+    return json.dumps(
+        {"schema": "qa-toolkit/transcript@1", "call_id": call_id, "utterances": turns}
+    )
+
+
+@pytest.mark.parametrize("call_id", ["../../escaped", "/tmp/absolute-escape", "a/../../b", ".."])
+def test_a_call_id_never_writes_outside_the_out_folder(tmp_path: Path, call_id: str) -> None:
+    calls = tmp_path / "in"
+    calls.mkdir()
+    (calls / "one.json").write_text(_transcript_json(call_id), "utf-8")
+    (calls / "two.json").write_text(_transcript_json("plain"), "utf-8")
+    out = tmp_path / "out" / "x"
+    result = CliRunner().invoke(qa, ["transcribe", str(calls), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    written = [p for p in tmp_path.rglob("*") if p.is_file() and calls not in p.parents]
+    assert written and all(p.parent == out for p in written), written
+    assert (out / f"{safe_stem(call_id)}.json").is_file() and (out / "plain.json").is_file()
+    assert not Path("/tmp/absolute-escape.json").exists()
+
+
+def test_safe_stem_keeps_ids_apart_and_plain_ids_unchanged() -> None:
+    assert safe_stem("polite_resolved") == "polite_resolved"
+    odd = ["../x", "..x", "x/..", "<svg onload=alert(1)>", "a\nb", "", "."]
+    stems = [safe_stem(i) for i in odd]
+    assert len(set(stems)) == len(odd)
+    assert all(s and "/" not in s and not s.startswith(".") for s in stems)
+
+
+def test_a_yaml_alias_bomb_is_refused_quickly() -> None:
+    lines = ['a: &a ["x","x","x","x","x","x","x","x","x"]']
+    for prev, name in zip("abcdefgh", "bcdefghi", strict=True):
+        lines.append(f"{name}: &{name} [" + ",".join([f"*{prev}"] * 9) + "]")
+    with pytest.raises(RubricError) as caught:
+        parse_rubric("\n".join(lines) + "\n", "bomb.yaml")
+    assert "more than 100,000 values" in str(caught.value)
+    with pytest.raises(RubricError, match="characters"):
+        parse_rubric("# " + "x" * 1_000_001, "huge.yaml")
+
+
+def test_json_nested_too_deeply_is_a_clear_error(tmp_path: Path) -> None:
+    deep = "[" * 100_000 + "]" * 100_000
+    (tmp_path / "deep.json").write_text(deep, "utf-8")
+    with pytest.raises(TranscriptFormatError, match="nested too deeply"):
+        load_transcript(tmp_path / "deep.json")
+    from qa_toolkit.calibrate.labels import load_labels
+
+    with pytest.raises(LabelFileError, match="nested too deeply"):
+        load_labels(tmp_path / "deep.json")
+    rubric = str(ROOT / "rubrics" / "default.yaml")
+    for args in (["score", str(tmp_path / "deep.json"), "-r", rubric],
+                 ["analyze", str(tmp_path / "deep.json")],
+                 ["redact", str(tmp_path / "deep.json")]):  # fmt: skip
+        result = CliRunner().invoke(qa, args)
+        assert result.exit_code == 1, (args, result.output)
+        assert "nested too deeply" in result.stderr and "Traceback" not in result.output
+
+
+def test_export_to_a_folder_and_from_a_non_store_are_usage_errors(tmp_path: Path) -> None:
+    with store_at(tmp_path) as store:
+        add_call(store, "c1")
+    db = str(tmp_path / "qa.db")
+    to_folder = CliRunner().invoke(qa, ["export", "--store", db, "--format", "csv", "--out", "."])
+    assert to_folder.exit_code == 2 and "is a folder" in to_folder.stderr
+    empty = tmp_path / "empty.txt"
+    empty.write_bytes(b"")
+    result = CliRunner().invoke(qa, ["export", "--store", str(empty), "--format", "csv"])
+    assert result.exit_code == 1 and "is not a qa-toolkit store" in result.stderr
+    assert empty.read_bytes() == b""  # not turned into a store
