@@ -90,3 +90,28 @@ def test_export_to_a_folder_and_from_a_non_store_are_usage_errors(tmp_path: Path
     result = CliRunner().invoke(qa, ["export", "--store", str(empty), "--format", "csv"])
     assert result.exit_code == 1 and "is not a qa-toolkit store" in result.stderr
     assert empty.read_bytes() == b""  # not turned into a store
+
+
+@pytest.mark.parametrize("pattern", ["(\\\\w+\\\\s?)+x$", "^(a+)+$", "(a*)*b"])
+def test_a_pattern_that_backtracks_for_ever_is_refused(pattern: str) -> None:
+    item = '{id: a, detector: regex.v1, points: 1, pattern: "' + pattern + '"}'
+    text = (
+        "schema: qa-toolkit/rubric@1\nid: r\nversion: 1\nsections:\n"
+        f"  - id: s\n    items:\n      - {item}\n"
+    )
+    with pytest.raises(RubricError) as caught:
+        parse_rubric(text, "r.yaml")
+    assert "repeats a group that itself repeats" in str(caught.value)
+    fine = text.replace(pattern, "(refund|credit(ed)?)+ now")
+    assert parse_rubric(fine, "r.yaml").items[0].id == "a"
+
+
+def test_a_huge_turn_is_read_in_pieces_for_sentiment() -> None:
+    from qa_toolkit.nlp import sentiment
+
+    angry = "This is terrible, I am furious and I want my money back. " * 4000  # ~230 KB
+    pieces = sentiment._pieces(angry)
+    assert len(pieces) > 100 and max(len(p) for p in pieces) <= sentiment._CHUNK_CHARS + 100
+    assert "".join(pieces).replace(" ", "") == angry.replace(" ", "")
+    assert sentiment.polarity(angry) == pytest.approx(sentiment.polarity(angry[:1000]), abs=0.1)
+    assert sentiment.polarity(angry) < -0.3

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -142,7 +144,7 @@ class LocalExecutor(_Closing):
                 self.workers,
                 mp_context=context,
                 initializer=_init_worker,
-                initargs=(self.threads,),
+                initargs=(self.threads, os.getpid()),
             )
         return self._pool
 
@@ -210,10 +212,24 @@ class LocalExecutor(_Closing):
                 return
 
 
-def _init_worker(threads: int) -> None:
-    """Limit each worker's math libraries to its share of the cores."""
+def _init_worker(threads: int, parent: int | None = None) -> None:
+    """Limit each worker's math libraries to its share of the cores, and follow the parent.
+
+    A pool worker holds a model (hundreds of MB): when the batch's process is killed outright
+    (``kill -9``, the OOM killer), nothing tells the pool to stop, so each worker watches its
+    parent and exits when it is gone. (Ray manages its own workers: no ``parent`` there.)
+    """
     for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
         os.environ[name] = str(threads)
+    if parent is not None:
+        watch = threading.Thread(target=_exit_with, args=(parent,), daemon=True)
+        watch.start()
+
+
+def _exit_with(parent: int, every_s: float = 1.0) -> None:
+    while os.getppid() == parent:
+        time.sleep(every_s)
+    os._exit(1)
 
 
 class RayExecutor(_Closing):

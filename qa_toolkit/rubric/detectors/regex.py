@@ -9,10 +9,12 @@ hide "my name is Priya" before it).
 
 from __future__ import annotations
 
+import importlib
 import re
+import sys
 from collections.abc import Iterator
 from functools import lru_cache
-from typing import Literal
+from typing import Any, Literal
 
 import zhconv
 from pydantic import field_validator
@@ -31,11 +33,50 @@ def compile_pattern(pattern: str) -> re.Pattern[str]:
 
 
 def check_compiles(patterns: tuple[str, ...]) -> None:
+    """Every pattern compiles and cannot backtrack for ever (see :func:`nested_repeat`)."""
     for pattern in patterns:
         try:
             compile_pattern(pattern)
         except re.error as exc:
             raise ValueError(f"pattern {pattern!r} does not compile: {exc}") from None
+        if nested_repeat(pattern):
+            raise ValueError(
+                f"pattern {pattern!r} repeats a group that itself repeats (like (a+)+): on a "
+                "turn that almost matches it can take hours; repeat once, e.g. (a+) or (a|b)+"
+            )
+
+
+_PARSER: Any = importlib.import_module("re._parser" if sys.version_info >= (3, 11) else "sre_parse")
+_CONSTANTS: Any = importlib.import_module(
+    "re._constants" if sys.version_info >= (3, 11) else "sre_constants"
+)
+_REPEATS = {_CONSTANTS.MAX_REPEAT, _CONSTANTS.MIN_REPEAT}
+
+
+def nested_repeat(pattern: str) -> bool:
+    """Whether an unbounded repeat holds another unbounded repeat: catastrophic backtracking.
+
+    ``(\\w+\\s?)+x$`` or ``^(a+)+$`` try exponentially many ways to split a long
+    near-match; one chat turn then hangs a whole batch. Possessive and atomic forms do not
+    backtrack and pass.
+    """
+    return _nested(_PARSER.parse(pattern), inside=False)
+
+
+def _nested(items: Any, *, inside: bool) -> bool:
+    for op, av in items:
+        if op in _REPEATS:
+            _, high, sub = av
+            unbounded = high == _CONSTANTS.MAXREPEAT
+            if (unbounded and inside) or _nested(sub, inside=inside or unbounded):
+                return True
+        elif op == _CONSTANTS.SUBPATTERN and _nested(av[-1], inside=inside):
+            return True
+        elif op == _CONSTANTS.BRANCH and any(_nested(b, inside=inside) for b in av[1]):
+            return True
+        elif op in (_CONSTANTS.ASSERT, _CONSTANTS.ASSERT_NOT) and _nested(av[1], inside=inside):
+            return True
+    return False
 
 
 def checked_patterns(value: str | PhraseList | None) -> str | PhraseList | None:
