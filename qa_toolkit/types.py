@@ -7,6 +7,7 @@ the field names (``start_s``, ``sample_rate_hz``).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -106,6 +107,17 @@ class Transcript:
         return transcript_from_dict(data, origin=origin)
 
 
+# C0 and C1 control characters other than tab and newline. Speech has none; in a transcript
+# someone else wrote they are terminal escapes (colours, cursor moves, a title change) that
+# would reach a supervisor's terminal, report or browser as written.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def plain_text(text: str) -> str:
+    """Text without control characters (terminal escapes and the like), tabs and newlines kept."""
+    return _CONTROL.sub("", text)
+
+
 def clock(seconds: float) -> str:
     """``mm:ss`` for a time in a call, truncated to the second it falls in (``03:15``).
 
@@ -159,23 +171,44 @@ def transcript_from_dict(data: dict[str, Any], *, origin: str = "<dict>") -> Tra
     if not isinstance(raw_utts, list):
         raise TranscriptFormatError(origin, "'utterances' must be a list", fix=FIX_TRANSCRIPT_JSON)
     utterances = tuple(_utterance_from_dict(u, i, origin) for i, u in enumerate(raw_utts))
+    try:
+        return _transcript_fields(data, utterances, origin)
+    except (AttributeError, TypeError, ValueError, OverflowError) as error:
+        raise TranscriptFormatError(
+            origin, f"has a bad field ({error})", fix=FIX_TRANSCRIPT_JSON
+        ) from None
+
+
+def _transcript_fields(
+    data: dict[str, Any], utterances: tuple[Utterance, ...], origin: str
+) -> Transcript:
     source = data.get("source") or {}
+    if not isinstance(source, dict):
+        raise ValueError("'source' must be an object")
+    engine = data.get("engine")
     return Transcript(
-        call_id=str(data.get("call_id") or Path(origin).stem),
+        # One line: an id with a newline cannot be listed, linked or named as a file.
+        call_id=" ".join(plain_text(str(data.get("call_id") or "")).split()) or Path(origin).stem,
         utterances=utterances,
         language=str(data.get("language") or ""),
         duration_s=float(data.get("duration_s") or _last_end(utterances)),
         source=AudioSource(
-            files=tuple(source.get("files", ())),
-            channels=int(source.get("channels", 0)),
-            sample_rate_hz=int(source.get("sample_rate_hz", 0)),
-            duration_s=float(source.get("duration_s", 0.0)),
+            files=tuple(str(f) for f in source.get("files") or ()),
+            channels=int(source.get("channels") or 0),
+            sample_rate_hz=int(source.get("sample_rate_hz") or 0),
+            duration_s=float(source.get("duration_s") or 0.0),
             kind="text" if source.get("kind") == "text" else "audio",
         ),
-        engine=_engine_from_dict(data.get("engine")),
-        speaker_source=data.get("speaker_source", "given"),
+        engine=_engine_from_dict(engine),
+        speaker_source=_speaker_source(data.get("speaker_source") or "given"),
         role_confidence=float(data.get("role_confidence", 1.0)),
     )
+
+
+def _speaker_source(value: object) -> Literal["channel", "diarization", "given"]:
+    if value not in ("channel", "diarization", "given"):
+        raise ValueError(f"speaker_source {value!r} is not channel, diarization or given")
+    return value
 
 
 def _last_end(utterances: tuple[Utterance, ...]) -> float:
@@ -220,7 +253,7 @@ def _utterance_from_dict(raw: Any, index: int, origin: str) -> Utterance:
             speaker=speaker,
             start_s=float(raw.get("start_s", 0.0)),
             end_s=float(raw.get("end_s") or raw.get("start_s") or 0.0),
-            text=str(raw["text"]),
+            text=plain_text(str(raw["text"])),
             confidence=float(raw.get("confidence", 1.0)),
             words=words,
         )

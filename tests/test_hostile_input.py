@@ -115,3 +115,41 @@ def test_a_huge_turn_is_read_in_pieces_for_sentiment() -> None:
     assert "".join(pieces).replace(" ", "") == angry.replace(" ", "")
     assert sentiment.polarity(angry) == pytest.approx(sentiment.polarity(angry[:1000]), abs=0.1)
     assert sentiment.polarity(angry) < -0.3
+
+
+def test_terminal_escapes_and_newlines_in_ids_are_dropped(tmp_path: Path) -> None:
+    from qa_toolkit.io.transcripts import parse_text_transcript
+    from qa_toolkit.types import Transcript
+
+    text = "agent: hello \x1b]0;pwned\x07\x1b[31mred\x1b[0m\ncustomer: hi\x00 there\n"
+    t = parse_text_transcript(text, call_id="c")
+    assert t.utterances[0].text == "hello ]0;pwned[31mred[0m"
+    assert t.utterances[1].text == "hi there"
+    data = json.loads(_transcript_json("line one\nline two\x1b[2J"))
+    assert Transcript.from_dict(data).call_id == "line one line two[2J"
+    # Shown on a terminal, nothing of it is an escape any more.
+    (tmp_path / "c.txt").write_text(text, "utf-8")
+    shown = CliRunner().invoke(qa, ["score", str(tmp_path / "c.txt"), "-r",
+                                    str(ROOT / "rubrics" / "default.yaml")])  # fmt: skip
+    assert "\x1b" not in shown.output
+
+
+def test_a_day_that_does_not_exist_is_a_usage_error(tmp_path: Path) -> None:
+    from qa_toolkit.errors import UsageError
+    from qa_toolkit.store import Filters
+
+    with pytest.raises(UsageError, match="is not a day"):
+        Filters(date="2026-13-45")
+    with pytest.raises(UsageError):
+        Filters.of(since="yesterday")
+    with store_at(tmp_path) as store:
+        add_call(store, "c1")
+    result = CliRunner().invoke(qa, ["flagged", "-s", str(tmp_path / "qa.db"), "--date",
+                                     "2026-02-30"])  # fmt: skip
+    assert result.exit_code == 2 and "is not a day" in result.stderr
+    pytest.importorskip("flask")
+    from qa_toolkit.web import create_app
+
+    client = create_app(tmp_path / "qa.db").test_client()
+    assert client.get("/?since=2026-13-45").status_code == 400
+    assert client.get("/?since=2026-11-21").status_code == 200

@@ -23,6 +23,7 @@ from qa_toolkit.types import (
     Transcript,
     Utterance,
     clock,
+    plain_text,
     transcript_from_dict,
 )
 
@@ -96,7 +97,7 @@ def load_transcript(path: str | Path, *, call_id: str | None = None) -> Transcri
 def parse_text_transcript(text: str, *, call_id: str, origin: str = "<text>") -> Transcript:
     """Parse ``speaker: text`` lines (``[mm:ss]`` stamps optional) into a transcript."""
     turns: list[tuple[Speaker, float | None, str]] = []
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in enumerate(plain_text(text).splitlines(), start=1):
         if not line.strip() or line.lstrip().startswith("#"):
             continue
         match = _LINE.match(line)

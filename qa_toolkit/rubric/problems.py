@@ -122,7 +122,10 @@ def compose(text: str, origin: str) -> tuple[Any, Marks]:
     if len(text) > MAX_RUBRIC_CHARS:
         why = f"the file has {len(text):,} characters; a rubric has at most {MAX_RUBRIC_CHARS:,}"
         raise RubricError([RubricProblem(origin, 1, 1, "", why)])
-    loader = yaml.SafeLoader(text)
+    try:
+        loader = yaml.SafeLoader(text)
+    except yaml.YAMLError as exc:  # a control character the YAML reader refuses
+        raise RubricError([RubricProblem(origin, 1, 1, "", f"YAML: {exc}")]) from None
     try:
         node = loader.get_single_node()
         if node is None:

@@ -61,6 +61,20 @@ class Filters:
     call_ids: tuple[str, ...] = ()
     latest: bool = True
 
+    def __post_init__(self) -> None:
+        for name in ("date", "since", "until"):
+            value = getattr(self, name)
+            if value is None:
+                continue
+            try:
+                date.fromisoformat(str(value))
+            except ValueError:
+                from qa_toolkit.errors import UsageError
+
+                raise UsageError(
+                    f"{name} {value!r} is not a day", fix="write it as YYYY-MM-DD, e.g. 2026-11-21"
+                ) from None
+
     @classmethod
     def of(cls, **given: Any) -> Filters:
         """Filters from keyword arguments, turning dates into ISO text.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -66,9 +67,19 @@ def _choice(name: str, allowed: Any) -> str | None:
 
 def _date(name: str) -> str | None:
     value = request.args.get(name, "").strip()
-    if value and not _DATE.match(value):
-        abort(400, f"{name} must be YYYY-MM-DD")
+    if value and not _real_day(value):
+        abort(400, f"{name} must be a day, YYYY-MM-DD")
     return value or None
+
+
+def _real_day(value: str) -> bool:
+    if not _DATE.match(value):
+        return False
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
 
 
 def _choices() -> dict[str, list[str]]:
