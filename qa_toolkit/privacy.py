@@ -15,6 +15,7 @@ the raw text only where it is explicitly asked for.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
@@ -76,7 +77,8 @@ def redact(transcript: Transcript, *, kinds: Iterable[str] | None = None) -> Tra
         'my card is [CARD]'
     """
     wanted = check_kinds(kinds)
-    utterances = tuple(_redact_utterance(u, wanted) for u in transcript.utterances)
+    utterances = _across_turns(tuple(_redact_utterance(u, wanted) for u in transcript.utterances),
+                               wanted)  # fmt: skip
     redacted = sum(1 for a, b in zip(utterances, transcript.utterances, strict=True) if a is not b)
     logger.debug("%s: redacted %d utterances", transcript.call_id, redacted)
     return replace(transcript, utterances=utterances)
@@ -93,6 +95,59 @@ def _redact_utterance(utt: Utterance, kinds: tuple[PiiKind, ...]) -> Utterance:
     if not spans and not word_spans:
         return utt
     return replace(utt, text=_replace_spans(utt.text, spans), words=words)
+
+
+# A number read out in two breaths ("4111 1111" … "1111 1111", "415 555" … "2671") is split
+# over two turns of the same speaker. The digits that end one turn and begin the next are read
+# together; a span across the join is personal data in both turns.
+_DIGIT = (
+    r"(?:\d|[零〇一二三四五六七八九幺两]"
+    r"|\b(?:zero|oh|one|two|three|four|five|six|seven|eight|nine)\b)"
+)
+_TAIL = re.compile(rf"{_DIGIT}(?:[\s\-.,，]*{_DIGIT})*[\s.,，]*$", re.IGNORECASE)
+_HEAD = re.compile(rf"^\s*{_DIGIT}(?:[\s\-.,，]*{_DIGIT})*", re.IGNORECASE)
+_SAME_BREATH_S = 15.0
+
+
+def _across_turns(
+    utterances: tuple[Utterance, ...], kinds: tuple[PiiKind, ...]
+) -> tuple[Utterance, ...]:
+    out = list(utterances)
+    last_of: dict[str, int] = {}
+    for i, utt in enumerate(out):
+        j = last_of.get(utt.speaker)
+        last_of[utt.speaker] = i
+        if j is None or i - j > 2 or utt.start_s - out[j].end_s > _SAME_BREATH_S:
+            continue
+        tail, head = _TAIL.search(out[j].text), _HEAD.search(utt.text)
+        if not tail or not head:
+            continue
+        joined = f"{tail.group(0).rstrip()} {head.group(0).lstrip()}"
+        cut = len(tail.group(0).rstrip())
+        found = [s for s in find_pii(joined, kinds=kinds) if s.start < cut < s.end]
+        if found:
+            tag = found[0].tag
+            out[j] = _retag(out[j], tail.start(), len(out[j].text), tag, end=True)
+            out[i] = _retag(utt, 0, head.end(), tag, end=False)
+    return tuple(out)
+
+
+def _retag(utt: Utterance, start: int, stop: int, tag: str, *, end: bool) -> Utterance:
+    """The utterance with ``text[start:stop]`` and the digit words at that end as ``tag``."""
+    text = (utt.text[:start].rstrip() + " " + tag).strip() if end else tag + utt.text[stop:]
+    words = list(utt.words)
+    taken = []
+    for k in range(len(words) - 1, -1, -1) if end else range(len(words)):
+        if not _HEAD.fullmatch(words[k].text.strip(" ,.，")):
+            break
+        taken.append(k)
+    if taken:
+        first, last = min(taken), max(taken)
+        merged = words[first : last + 1]
+        words[first : last + 1] = [
+            Word(tag, merged[0].start_s, max(w.end_s for w in merged), min(w.prob for w in merged))
+        ]
+    return replace(utt, text=text, words=tuple(words))
 
 
 def _replace_spans(text: str, spans: tuple[PiiSpan, ...]) -> str:

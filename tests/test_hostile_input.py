@@ -153,3 +153,49 @@ def test_a_day_that_does_not_exist_is_a_usage_error(tmp_path: Path) -> None:
     client = create_app(tmp_path / "qa.db").test_client()
     assert client.get("/?since=2026-13-45").status_code == 400
     assert client.get("/?since=2026-11-21").status_code == 200
+
+
+def test_label_files_with_impossible_scores_or_ragged_rows_say_which_row(tmp_path: Path) -> None:
+    from qa_toolkit.calibrate.labels import load_labels
+
+    bad_score = tmp_path / "scores.csv"
+    bad_score.write_text("call_id,score,greeting\nc1,80,pass\nc2,-500,fail\n", "utf-8")
+    with pytest.raises(LabelFileError) as caught:
+        load_labels(bad_score, item_ids=["greeting"])
+    assert "row 2: score = -500 is outside 0–100" in str(caught.value)
+    short = tmp_path / "short.csv"
+    short.write_text("call_id,score,greeting\nc1,80,pass\nc2,70\nc3,60,pass,extra\n", "utf-8")
+    with pytest.raises(LabelFileError) as caught:
+        load_labels(short, item_ids=["greeting"])
+    assert "row 2: 2 of 3 columns" in str(caught.value)
+    assert "row 3: 3 of 3 columns and more values than columns" in str(caught.value)
+
+
+def test_a_number_read_out_over_two_turns_is_redacted_in_both() -> None:
+    from qa_toolkit.privacy import redact
+    from qa_toolkit.types import Transcript, Utterance, Word
+
+    def said(uid: str, who: str, start: float, text: str) -> Utterance:
+        words = tuple(
+            Word(w, start + n * 0.3, start + n * 0.3 + 0.25) for n, w in enumerate(text.split())
+        )
+        return Utterance(uid, who, start, start + 0.3 * len(words), text, words=words)  # type: ignore[arg-type]
+
+    call = Transcript("c", (
+        said("u1", "customer", 0.0, "my card is 4111 1111"),
+        said("u2", "agent", 2.0, "go on"),
+        said("u3", "customer", 3.0, "1111 1111 thanks"),
+        said("u4", "customer", 6.0, "call me on 415 555"),
+        said("u5", "customer", 8.0, "2671 please"),
+        said("u6", "customer", 9.0, "order 12"),
+        said("u7", "customer", 10.0, "34 arrived"),
+    ))  # fmt: skip
+    out = {u.id: u for u in redact(call).utterances}
+    assert out["u1"].text == "my card is [CARD]" and out["u3"].text == "[CARD] thanks"
+    assert out["u4"].text == "call me on [PHONE]" and out["u5"].text == "[PHONE] please"
+    assert [w.text for w in out["u1"].words] == ["my", "card", "is", "[CARD]"]
+    assert [w.text for w in out["u3"].words] == ["[CARD]", "thanks"]
+    assert out["u3"].words[0].start_s == 3.0 and out["u3"].words[0].end_s == pytest.approx(3.55)
+    # Digits that are no personal data together stay as said.
+    assert out["u6"].text == "order 12" and out["u7"].text == "34 arrived"
+    assert out["u2"].text == "go on"

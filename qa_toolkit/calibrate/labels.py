@@ -131,7 +131,19 @@ def _rows(text: str, origin: Path) -> list[dict[str, Any]]:
     suffix = origin.suffix.lower()
     if suffix in (".csv", ".tsv"):
         dialect = "excel-tab" if suffix == ".tsv" else "excel"
-        return [dict(row) for row in csv.DictReader(text.splitlines(), dialect=dialect)]
+        reader = csv.DictReader(text.splitlines(), dialect=dialect)
+        rows = [dict(row) for row in reader]
+        width = len(reader.fieldnames or ())
+        # DictReader fills a short row with None and keeps a long row's extras under None.
+        ragged = [
+            f"row {n}: {sum(v is not None for k, v in row.items() if k is not None)} of "
+            f"{width} columns" + (" and more values than columns" if None in row else "")
+            for n, row in enumerate(rows, start=1)
+            if None in row or any(v is None for v in row.values())
+        ]
+        if ragged:
+            raise LabelFileError(origin, ragged, fix=_FIX)
+        return rows
     try:
         if suffix == ".jsonl":
             data: Any = [json.loads(line) for line in text.splitlines() if line.strip()]
@@ -256,6 +268,9 @@ def _label(
             number_value = _number(value)
             if number_value is None:
                 problems.append(f"row {number}: {column} = {value!r} is not a number")
+                continue
+            if name == "score" and not 0 <= number_value <= 100:
+                problems.append(f"row {number}: score = {value} is outside 0–100")
                 continue
             targets.append((name, number_value))
     return CallLabel(call_id, tuple(items), tuple(targets))
