@@ -199,3 +199,33 @@ def test_a_number_read_out_over_two_turns_is_redacted_in_both() -> None:
     # Digits that are no personal data together stay as said.
     assert out["u6"].text == "order 12" and out["u7"].text == "34 arrived"
     assert out["u2"].text == "go on"
+
+
+def test_a_dangling_link_is_reported_not_skipped(tmp_path: Path) -> None:
+    from qa_toolkit.batch import BatchOptions, run_batch
+    from qa_toolkit.io.discover import find_calls
+
+    day = tmp_path / "day"
+    day.mkdir()
+    (day / "ok.txt").write_text("agent: hello\ncustomer: thanks, bye\n", "utf-8")
+    (day / "gone.txt").symlink_to(tmp_path / "deleted.txt")
+    assert [c.call_id for c in find_calls([day])] == ["gone", "ok"]
+    rubric = ROOT / "rubrics" / "default.yaml"
+    result = run_batch([day], rubric, store=tmp_path / "qa.db", options=BatchOptions())
+    status = {o.call_id: (o.status, o.reason) for o in result.outcomes}
+    assert status["ok"][0] == "done" and status["gone"][0] == "failed"
+    assert "gone.txt" in status["gone"][1]
+
+
+def test_agent_and_team_pages_take_any_printable_name(tmp_path: Path) -> None:
+    pytest.importorskip("flask")
+    from qa_toolkit.web import create_app
+
+    with store_at(tmp_path) as store:
+        add_call(store, "c1", team="<b>night</b> & co", agent_id="a<7>")
+    client = create_app(tmp_path / "qa.db").test_client()
+    for url in ("/team/<b>night</b> & co", "/agent/a<7>"):
+        page = client.get(url)
+        assert page.status_code == 200, url
+        assert b"<b>night</b>" not in page.data
+    assert client.get("/agent/a%0Ab").status_code in (400, 404)  # never a 500

@@ -63,7 +63,11 @@ def find_calls(inputs: Iterable[str | Path], *, transcripts: bool = True) -> lis
 
 
 def _wanted(path: Path, transcripts: bool) -> bool:
-    if not path.is_file() or path.name.startswith(".") or _IGNORED.search(path.name):
+    if path.name.startswith(".") or _IGNORED.search(path.name):
+        return False
+    # A link to a file that is gone is kept, so the batch reports it instead of skipping it.
+    dangling = path.is_symlink() and not path.exists()
+    if not path.is_file() and not dangling:
         return False
     suffix = path.suffix.lower()
     return suffix in AUDIO_SUFFIXES or (transcripts and suffix in TRANSCRIPT_SUFFIXES)

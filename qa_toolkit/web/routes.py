@@ -278,7 +278,7 @@ def decide() -> Response:
 
 
 def _person(kind: str, name: str) -> str:
-    if not security.valid_name(name):
+    if not security.valid_person(name):
         abort(400)
     from qa_toolkit.report import charts
 

@@ -23,12 +23,19 @@ from qa_toolkit.errors import UsageError
 # but never a path separator or a control character.
 _CALL_ID = re.compile(r"^[^\x00-\x1f\x7f/\\]{1,200}$")
 _NAME = re.compile(r"^[^\x00-\x1f\x7f<>]{1,80}$")
+# Agent and team names come from metadata files: shown escaped, so any printable text is fine.
+_PERSON = re.compile(r"^[^\x00-\x1f\x7f]{1,200}$")
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
 def valid_call_id(value: str) -> bool:
     """Whether ``value`` can be a call id (it may still be absent from the store)."""
     return bool(_CALL_ID.match(value)) and value not in (".", "..")
+
+
+def valid_person(value: str) -> bool:
+    """Whether ``value`` can be an agent or team name from call metadata (any printable text)."""
+    return bool(_PERSON.match(value)) and bool(value.strip())
 
 
 def valid_name(value: str) -> bool:
