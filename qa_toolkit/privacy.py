@@ -19,6 +19,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -82,6 +83,16 @@ def redact(transcript: Transcript, *, kinds: Iterable[str] | None = None) -> Tra
     redacted = sum(1 for a, b in zip(utterances, transcript.utterances, strict=True) if a is not b)
     logger.debug("%s: redacted %d utterances", transcript.call_id, redacted)
     return replace(transcript, utterances=utterances)
+
+
+def redact_text(text: str, *, kinds: Iterable[str] | None = None) -> str:
+    """One free text (a quote, a reason, a comment) with its personal data replaced by tags."""
+    return _replace_spans(text, find_pii(text, kinds=check_kinds(kinds)))
+
+
+def redact_transcript_json(body: dict[str, Any]) -> dict[str, Any]:
+    """A Transcript JSON body, redacted (for stores that keep transcripts as JSON)."""
+    return redact(Transcript.from_dict(body)).to_dict()
 
 
 def _redact_utterance(utt: Utterance, kinds: tuple[PiiKind, ...]) -> Utterance:

@@ -229,3 +229,44 @@ def test_agent_and_team_pages_take_any_printable_name(tmp_path: Path) -> None:
         assert page.status_code == 200, url
         assert b"<b>night</b>" not in page.data
     assert client.get("/agent/a%0Ab").status_code in (400, 404)  # never a 500
+
+
+def test_redaction_reaches_every_stored_copy_and_purge_leaves_no_raw_text(tmp_path: Path) -> None:
+    from qa_toolkit.batch import BatchOptions, run_batch
+    from qa_toolkit.store import Store
+
+    card = "4111 1111 1111 1111"
+    day = tmp_path / "day"
+    day.mkdir()
+    (day / "c1.txt").write_text(
+        "agent: Thank you for calling Acme, my name is Sam.\n"
+        f"customer: My card {card} was charged twice and I am furious.\n"
+        "agent: I'm sorry about that, I have refunded the second charge.\n"
+        f"customer: Thanks, the card {card} works now.\n",
+        "utf-8",
+    )
+    store = tmp_path / "qa.db"
+    rubric = ROOT / "rubrics" / "default.yaml"
+
+    def raw_bytes() -> bool:
+        files = [store, store.with_name("qa.db-wal")]
+        return any(card.encode() in f.read_bytes() for f in files if f.exists())
+
+    def stored_texts() -> str:
+        with Store(store) as st:
+            rows = st.conn.execute(
+                "SELECT body FROM scores UNION ALL SELECT evidence FROM item_results "
+                "UNION ALL SELECT body FROM transcripts UNION ALL SELECT body FROM features"
+            ).fetchall()
+        return " ".join(json.loads(json.dumps(r[0])) for r in rows)
+
+    run_batch([day], rubric, store=store, options=BatchOptions(store_unredacted=True))
+    assert card in stored_texts()
+    # A later redacted run masks the transcript in place, and the older score's evidence too.
+    run_batch([day], rubric, store=store, options=BatchOptions())
+    assert card not in stored_texts() and "[CARD]" in stored_texts()
+    with Store(store) as st:
+        assert len(st.scores(latest=False)) == 2
+    result = CliRunner().invoke(qa, ["purge", "--store", str(store)])
+    assert result.exit_code == 0, result.output
+    assert not raw_bytes()

@@ -337,6 +337,12 @@ class _Run:
                 self.run_id, work.transcript_key, work.record, transcript,
                 producer={"stage": "redact-stored"}, redaction=redaction,
             )  # fmt: skip
+            # Older copies of the raw text (score evidence, history, flags, comments, the
+            # call's other transcripts) are redacted too: `qa purge` also compacts the file.
+            from qa_toolkit.privacy import redact_text, redact_transcript_json
+
+            self.store.scrub(transcript_fn=redact_transcript_json, text_fn=redact_text,
+                             redaction=redaction, call_ids=[work.call.call_id])  # fmt: skip
             work.computed = True
         else:
             self.store.use_transcript(work.call.call_id, work.transcript_key, transcript)

@@ -295,3 +295,29 @@ def report_command(
 
 
 __all__ = ["BatchDisplay", "batch_command", "export_command", "report_command", "rescore_command"]
+
+
+@click.command("purge")
+@click.option(
+    "--store", "-s", "store_path", required=True, type=click.Path(exists=True, dir_okay=False),
+    help="The store to clean.",
+)  # fmt: skip
+def purge_command(store_path: str) -> None:
+    """Redact personal data in every stored copy and compact the store.
+
+    For a store written with --store-unredacted: transcripts, score evidence and item history,
+    risk-event quotes, flag reasons, reviewers' comments and appeals all get the same tags as a
+    redacted run; the file is then rewritten so the old text does not stay in its free pages.
+    """
+    from qa_toolkit.batch.tasks import redaction_identity
+    from qa_toolkit.privacy import redact_text, redact_transcript_json
+    from qa_toolkit.store import Store
+
+    with cli_errors(), Store(store_path, create=False) as store:
+        counts = store.scrub(transcript_fn=redact_transcript_json, text_fn=redact_text,
+                             redaction=redaction_identity(True), compact=True)  # fmt: skip
+    click.echo(
+        f"{store_path}: {counts.transcripts} transcript(s) and {counts.rows} other row(s) "
+        "redacted; file compacted",
+        err=True,
+    )

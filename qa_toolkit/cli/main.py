@@ -313,7 +313,13 @@ def models(fmt: str) -> None:
 def _register() -> None:
     """Add the commands that live in their own modules."""
     from qa_toolkit.cli.analytics import analyze_command, redact_command
-    from qa_toolkit.cli.batch import batch_command, export_command, report_command, rescore_command
+    from qa_toolkit.cli.batch import (
+        batch_command,
+        export_command,
+        purge_command,
+        report_command,
+        rescore_command,
+    )
     from qa_toolkit.cli.calibrate import calibrate_command
     from qa_toolkit.cli.review import (
         appeal_group,
@@ -334,6 +340,7 @@ def _register() -> None:
     qa.add_command(rescore_command, "rescore")
     qa.add_command(export_command, "export")
     qa.add_command(report_command, "report")
+    qa.add_command(purge_command, "purge")
     qa.add_command(flagged_command, "flagged")
     qa.add_command(show_command, "show")
     qa.add_command(review_command, "review")

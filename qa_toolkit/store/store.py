@@ -13,7 +13,7 @@ import logging
 import socket
 import uuid
 from collections import defaultdict
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
@@ -26,6 +26,8 @@ from qa_toolkit.scoring.types import CallScore
 from qa_toolkit.store import records
 from qa_toolkit.store.connection import connect, current_version, transaction, utc_now
 from qa_toolkit.store.records import FailureRow, Filters, FlagRow, ItemRow, RunRow, ScoreRow
+from qa_toolkit.store.scrub import ScrubCounts, scrub_store
+from qa_toolkit.store.scrub import compact as compact_store
 from qa_toolkit.types import Transcript
 
 if TYPE_CHECKING:
@@ -249,6 +251,30 @@ class Store:
                  utc_now()),
             )  # fmt: skip
             self._point_call(conn, call.call_id, transcript_key, transcript)
+
+    def scrub(
+        self,
+        *,
+        transcript_fn: Callable[[dict[str, Any]], dict[str, Any]],
+        text_fn: Callable[[str], str],
+        redaction: str,
+        call_ids: Sequence[str] | None = None,
+        compact: bool = False,
+    ) -> ScrubCounts:
+        """Redact every stored copy of the calls' text (see :mod:`qa_toolkit.store.scrub`).
+
+        Args:
+            transcript_fn: redacts a Transcript JSON body.
+            text_fn: redacts one free text (a quote, a reason, a comment).
+            redaction: the name recorded for the transcripts it redacts.
+            call_ids: only these calls; all when None.
+            compact: also rewrite the file so no old text stays in its free pages.
+        """
+        counts = scrub_store(self.conn, self.path, transcript_fn=transcript_fn, text_fn=text_fn,
+                             redaction=redaction, call_ids=call_ids)  # fmt: skip
+        if compact:
+            compact_store(self.conn)
+        return counts
 
     def use_transcript(self, call_id: str, transcript_key: str, transcript: Transcript) -> None:
         """Make a stored transcript the call's current one (a resumed or repeated run)."""
