@@ -270,3 +270,23 @@ def test_redaction_reaches_every_stored_copy_and_purge_leaves_no_raw_text(tmp_pa
     result = CliRunner().invoke(qa, ["purge", "--store", str(store)])
     assert result.exit_code == 0, result.output
     assert not raw_bytes()
+
+
+def test_a_resumed_run_says_its_transcripts_came_from_the_store(tmp_path: Path) -> None:
+    from qa_toolkit.batch import BatchOptions, run_batch, summary_lines
+
+    from .batch_helpers import rubric_v
+
+    day = tmp_path / "day"
+    day.mkdir()
+    for n in range(3):
+        (day / f"c{n}.txt").write_text(f"agent: hello, call {n}\ncustomer: thanks, bye\n", "utf-8")
+    store = tmp_path / "qa.db"
+    first = run_batch([day], ROOT / "rubrics" / "default.yaml", store=store,
+                      options=BatchOptions())  # fmt: skip
+    assert "3 processed, 0 already done" in next(iter(summary_lines(first)))
+    # The transcripts are stored, the scores are not (a new rubric version): processed again,
+    # and the summary says the speech was not.
+    again = run_batch([day], rubric_v(tmp_path, 99), store=store, options=BatchOptions())
+    assert all(o.transcript_reused for o in again.outcomes)
+    assert "3 processed (3 from stored transcripts)" in next(iter(summary_lines(again)))

@@ -79,13 +79,15 @@ class _Work:
     redaction: str = ""
     transcript: Transcript | None = None
     computed: bool = False
+    transcript_reused: bool = False
     outcome: CallOutcome | None = None
 
     def finish(self, status: str, **details: Any) -> CallOutcome:
         status = "done" if status == "reused" and self.computed else status
         self.outcome = CallOutcome(
             self.call.call_id, status, team=self.meta.team, agent_id=self.meta.agent_id,
-            audio_s=_audio_s(self.transcript), **details,
+            audio_s=_audio_s(self.transcript), transcript_reused=self.transcript_reused,
+            **details,
         )  # fmt: skip
         return self.outcome
 
@@ -303,6 +305,7 @@ class _Run:
             )
             work.transcript_key = stage_key("transcript", work.record.input_hash, work.producer)
             if self._reuse_transcript(work):
+                work.transcript_reused = True
                 stage.step(work.call.call_id, "reused")
             else:
                 todo.append(work)

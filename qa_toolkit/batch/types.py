@@ -77,6 +77,7 @@ class CallOutcome:
     audio_s: float = 0.0
     score: float | None = None
     flags: tuple[str, ...] = ()
+    transcript_reused: bool = False  # a stored transcript served (no speech recognition)
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,9 +124,14 @@ class BatchResult:
 def summary_lines(result: BatchResult) -> Iterable[str]:
     """The run's headline numbers as short lines (what ``qa batch`` prints at the end)."""
     statuses = Counter(o.status for o in result.outcomes)
+    # A resumed call whose transcript was stored but whose score was not is "processed", and
+    # says so: its speech was not recognised again.
+    resumed = sum(1 for o in result.outcomes if o.status == "done" and o.transcript_reused)
+    from_stored = f" ({resumed} from stored transcripts)" if resumed else ""
     yield (
-        f"{len(result.outcomes)} calls: {statuses['done']} processed, {statuses['reused']} "
-        f"already done, {statuses['failed']} failed, {statuses['duplicate']} duplicate; "
+        f"{len(result.outcomes)} calls: {statuses['done']} processed{from_stored}, "
+        f"{statuses['reused']} already done, {statuses['failed']} failed, "
+        f"{statuses['duplicate']} duplicate; "
         f"{result.audio_hours:.2f} h of audio in {result.wall_s:.0f} s"
     )
     kinds = ", ".join(f"{kind} {n}" for kind, n in result.flag_counts()) or "none"
