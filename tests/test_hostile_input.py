@@ -290,3 +290,45 @@ def test_a_resumed_run_says_its_transcripts_came_from_the_store(tmp_path: Path) 
     again = run_batch([day], rubric_v(tmp_path, 99), store=store, options=BatchOptions())
     assert all(o.transcript_reused for o in again.outcomes)
     assert "3 processed (3 from stored transcripts)" in next(iter(summary_lines(again)))
+
+
+def test_a_call_past_its_time_budget_fails_alone(tmp_path: Path) -> None:
+    import threading
+    import time
+
+    from qa_toolkit.batch import BatchOptions, run_batch
+    from qa_toolkit.batch.budget import CallTimeout, time_budget
+
+    with pytest.raises(CallTimeout, match="spinning took longer than the per-call budget"):
+        with time_budget(0.2, "spinning"):
+            while True:
+                time.sleep(0.01)
+    # Outside the main thread there is no timer to interrupt with: no budget, no error.
+    done: list[bool] = []
+    worker = threading.Thread(target=lambda: done.append(bool(_sleep_in_budget(0.05, 0.1))))
+    worker.start()
+    worker.join()
+    assert done == [True]
+
+    day = tmp_path / "day"
+    day.mkdir()
+    (day / "a_short.txt").write_text("agent: hello\ncustomer: thanks, bye\n", "utf-8")
+    rambling = "I am not happy with the service and I want it fixed today. " * 12000
+    (day / "b_long.txt").write_text(f"agent: hello\ncustomer: {rambling}\n", "utf-8")
+    options = BatchOptions(call_budget_s=6.0)
+    result = run_batch([day], ROOT / "rubrics" / "default.yaml", store=tmp_path / "qa.db",
+                       options=options)  # fmt: skip
+    status = {o.call_id: o for o in result.outcomes}
+    assert status["a_short"].status == "done"
+    assert status["b_long"].status == "failed" and status["b_long"].stage == "score"
+    assert "per-call budget of 6 s" in status["b_long"].reason
+
+
+def _sleep_in_budget(budget: float, seconds: float) -> bool:
+    import time
+
+    from qa_toolkit.batch.budget import time_budget
+
+    with time_budget(budget, "sleeping"):
+        time.sleep(seconds)
+    return True

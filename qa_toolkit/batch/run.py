@@ -313,7 +313,7 @@ class _Run:
         todo.sort(key=lambda w: -sum(f.stat().st_size for f in w.call.files if f.exists()))
         tasks = [
             TranscribeTask(w.call, self.options.asr, not self.options.store_unredacted,
-                           executor.threads)
+                           executor.threads, self.options.call_budget_s)
             for w in todo
         ]  # fmt: skip
         text = [i for i, w in enumerate(todo) if w.call.is_transcript]
@@ -412,7 +412,12 @@ class _Run:
             work.transcript = found[0]
         files = work.record.files if work.record else ()
         return AnalyseTask(
-            work.call.call_id, work.transcript, files, rubric, self.options.acoustics
+            work.call.call_id,
+            work.transcript,
+            files,
+            rubric,
+            self.options.acoustics,
+            self.options.call_budget_s,
         )
 
     # ------------------------------------------------------------ bookkeeping

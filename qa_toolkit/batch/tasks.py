@@ -30,6 +30,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
+from qa_toolkit.batch.budget import time_budget
 from qa_toolkit.errors import QAToolkitError
 from qa_toolkit.io.discover import CallInput
 from qa_toolkit.scoring.types import CallScore
@@ -111,6 +112,7 @@ class TranscribeTask:
     asr: AsrSettings
     redact: bool
     threads: int = 0
+    budget_s: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,6 +124,7 @@ class AnalyseTask:
     files: tuple[str, ...]
     rubric: RubricSource
     acoustics: bool = True
+    budget_s: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -230,12 +233,13 @@ def transcribe_task(task: TranscribeTask) -> TaskResult:
     """Transcribe (or read) one call and redact it; never raises."""
     started = time.perf_counter()
     try:
-        transcript = _transcribe(task)
-        redaction = redaction_identity(task.redact)
-        if redaction != NO_REDACTION:
-            redact = redactor()
-            assert redact is not None
-            transcript = redact(transcript)
+        with time_budget(task.budget_s, f"transcribing call {task.call.call_id}"):
+            transcript = _transcribe(task)
+            redaction = redaction_identity(task.redact)
+            if redaction != NO_REDACTION:
+                redact = redactor()
+                assert redact is not None
+                transcript = redact(transcript)
         return _finish(
             TaskResult(task.call.call_id, transcript=transcript, redaction=redaction), started
         )
@@ -251,10 +255,11 @@ def analyse_task(task: AnalyseTask) -> TaskResult:
     # A worker reused from the transcription stage (Ray, or this process) lets its model go.
     release_engines()
     try:
-        rubric = task.rubric.load()
-        audio = _audio_for(task) if task.acoustics else None
-        body, numeric = call_features(task.transcript, audio)
-        score = score_call(task.transcript, rubric, numeric)
+        with time_budget(task.budget_s, f"scoring call {task.call_id}"):
+            rubric = task.rubric.load()
+            audio = _audio_for(task) if task.acoustics else None
+            body, numeric = call_features(task.transcript, audio)
+            score = score_call(task.transcript, rubric, numeric)
         result = TaskResult(
             task.call_id, score=score, features=body, features_producer=FEATURES_PRODUCER
         )

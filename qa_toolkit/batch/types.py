@@ -10,6 +10,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from qa_toolkit.batch.budget import DEFAULT_CALL_BUDGET_S
 from qa_toolkit.batch.tasks import AsrSettings
 
 
@@ -27,6 +28,8 @@ class BatchOptions:
         acoustics: read the audio again for pitch and energy features.
         name_pattern: a filename pattern for metadata (``{agent_id}_{date}_{call_id}``).
         metadata_files: metadata tables named explicitly.
+        call_budget_s: the most one call may take in one stage (transcription, then scoring);
+            a call past it fails alone. ``None`` for no limit.
     """
 
     asr: AsrSettings = field(default_factory=AsrSettings)
@@ -37,6 +40,7 @@ class BatchOptions:
     acoustics: bool = True
     name_pattern: str | None = None
     metadata_files: tuple[str, ...] = ()
+    call_budget_s: float | None = DEFAULT_CALL_BUDGET_S
 
 
 @dataclass(frozen=True, slots=True)

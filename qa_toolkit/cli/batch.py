@@ -17,6 +17,7 @@ from typing import IO, Any, TypeVar
 
 import click
 
+from qa_toolkit.batch.budget import DEFAULT_CALL_BUDGET_S
 from qa_toolkit.batch.types import BatchOptions, BatchProgress, BatchResult, summary_lines
 from qa_toolkit.cli.errors import cli_errors, root_flag
 
@@ -119,6 +120,10 @@ def _run_options(func: F) -> F:
                      help="Write the HTML report of this run into this folder."),
         click.option("--workers", "-j", default=1, show_default=True, type=click.IntRange(1),
                      help="Worker processes (1 = in this process)."),
+        click.option("--call-timeout", "call_timeout", default=DEFAULT_CALL_BUDGET_S,
+                     show_default=True, type=click.FloatRange(0),
+                     help="Seconds one call may take per stage; past it the call fails alone "
+                          "(0 = no limit)."),
         click.option("--executor", default="local", show_default=True,
                      type=click.Choice(["local", "ray"])),
         click.option("--address", default=None, help="Ray cluster address (with --executor ray)."),
@@ -169,6 +174,7 @@ def batch_command(ctx: click.Context, inputs: tuple[Path, ...], **opts: Any) -> 
         asr=asr, workers=opts["workers"], executor=opts["executor"], address=opts["address"],
         store_unredacted=opts["store_unredacted"], acoustics=not opts["no_acoustics"],
         name_pattern=opts["name_pattern"], metadata_files=tuple(opts["metadata_files"]),
+        call_budget_s=opts["call_timeout"] or None,
     )  # fmt: skip
     quiet = root_flag("quiet")
     with cli_errors(), BatchDisplay(enabled=not quiet) as display:
@@ -190,7 +196,10 @@ def rescore_command(ctx: click.Context, **opts: Any) -> None:
 
     filters = Filters.of(date=opts["date"], team=opts["team"], agent_id=opts["agent_id"])
     options = BatchOptions(
-        workers=opts["workers"], executor=opts["executor"], address=opts["address"]
+        workers=opts["workers"],
+        executor=opts["executor"],
+        address=opts["address"],
+        call_budget_s=opts["call_timeout"] or None,
     )
     quiet = root_flag("quiet")
     with cli_errors(), BatchDisplay(enabled=not quiet) as display:
