@@ -332,3 +332,27 @@ def _sleep_in_budget(budget: float, seconds: float) -> bool:
     with time_budget(budget, "sleeping"):
         time.sleep(seconds)
     return True
+
+
+def test_truncated_and_impossible_wav_headers_are_said(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    import logging
+    import struct
+
+    from qa_toolkit.errors import AudioError
+    from qa_toolkit.io.audio import load_audio
+
+    data = (ROOT / "samples" / "polite_resolved.wav").read_bytes()
+    (tmp_path / "half.wav").write_bytes(data[: len(data) // 2])
+    with caplog.at_level(logging.WARNING, logger="qa_toolkit.io.audio"):
+        half = load_audio(tmp_path / "half.wav")
+        load_audio(ROOT / "samples" / "polite_resolved.wav")
+    warnings = [r.getMessage() for r in caplog.records]
+    assert len(warnings) == 1 and "half.wav" in warnings[0] and "truncated" in warnings[0]
+    assert "promises 38.1 s" in warnings[0] and half.duration_s == pytest.approx(19.1, abs=0.1)
+    one_hz = bytearray(data)
+    struct.pack_into("<I", one_hz, 24, 1)  # the fmt chunk's sample rate
+    (tmp_path / "one_hz.wav").write_bytes(bytes(one_hz))
+    with pytest.raises(AudioError, match="sample rate is 1 Hz, too low to hold speech"):
+        load_audio(tmp_path / "one_hz.wav")

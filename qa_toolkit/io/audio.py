@@ -94,10 +94,55 @@ def load_audio(path: str | Path, *, sample_rate_hz: int = TARGET_RATE_HZ) -> Aud
         raise AudioError(
             file, "holds no audio samples (zero length)", fix="re-export the recording"
         )
+    if rate < MIN_RATE_HZ:
+        raise AudioError(
+            file,
+            f"says its sample rate is {rate} Hz, too low to hold speech: the header is wrong",
+            fix=f"re-export the recording at {MIN_RATE_HZ} Hz or more (telephone audio is 8000)",
+        )
+    _warn_if_truncated(file, rate, samples.shape[1])
     if rate != sample_rate_hz:
         samples = _resample(samples, rate, sample_rate_hz)
     logger.debug("decoded %s: %s, %d Hz, %d ch", file, codec, rate, samples.shape[0])
     return Audio(str(file), samples, sample_rate_hz, rate, codec)
+
+
+# Telephone audio is 8 kHz; nothing below 4 kHz carries intelligible speech.
+MIN_RATE_HZ = 4000
+
+
+def _warn_if_truncated(file: Path, rate: int, frames: int) -> None:
+    """Log a warning when a WAV's header promises more audio than the file holds."""
+    promised = _wav_data_bytes(file)
+    if promised is None:
+        return
+    data_bytes, bytes_per_frame = promised
+    if bytes_per_frame and data_bytes // bytes_per_frame > frames * 1.01 + rate * 0.1:
+        logger.warning(
+            "%s: the header promises %.1f s of audio but the file holds %.1f s: it is "
+            "truncated (an interrupted copy or recording?); only what is there is used",
+            file, data_bytes / bytes_per_frame / rate, frames / rate,
+        )  # fmt: skip
+
+
+def _wav_data_bytes(file: Path) -> tuple[int, int] | None:
+    """(the data chunk's declared size, bytes per frame) of a RIFF/WAVE file, else None."""
+    try:
+        with file.open("rb") as handle:
+            head = handle.read(1 << 16)
+    except OSError:
+        return None
+    if head[:4] != b"RIFF" or head[8:12] != b"WAVE":
+        return None
+    at, block = 12, 0
+    while at + 8 <= len(head):
+        name, size = head[at : at + 4], int.from_bytes(head[at + 4 : at + 8], "little")
+        if name == b"fmt " and at + 22 <= len(head):
+            block = int.from_bytes(head[at + 20 : at + 22], "little")
+        if name == b"data":
+            return (size, block) if size not in (0, 0xFFFFFFFF) else None
+        at += 8 + size + (size & 1)
+    return None
 
 
 def loudness_dbfs(samples: npt.NDArray[np.float32]) -> float:
