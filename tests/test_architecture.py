@@ -87,13 +87,21 @@ def _imports(module: str) -> list[tuple[str, list[str]]]:
     return found
 
 
+def _with_parents(module: str) -> set[str]:
+    """Importing ``a.b.c`` runs ``a/__init__`` and ``a/b/__init__`` first: they are edges too."""
+    parts = module.split(".")
+    return {".".join(parts[:n]) for n in range(1, len(parts) + 1)}
+
+
 def _graph() -> dict[str, set[str]]:
     graph = {}
     for module in MODULES:
         edges: set[str] = set()
         for base, names in _imports(module):
-            edges |= _targets(base, names) if names else {base}
-        graph[module] = {e for e in edges if e in MODULES and e != module}
+            for target in _targets(base, names) if names else {base}:
+                edges |= _with_parents(target)
+        # A module's own packages are being imported already: not an edge back.
+        graph[module] = {e for e in edges if e in MODULES and e not in _with_parents(module)}
     return graph
 
 
