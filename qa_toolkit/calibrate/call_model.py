@@ -43,6 +43,8 @@ from qa_toolkit.calibrate.inputs import (
 )
 from qa_toolkit.calibrate.metrics import FloatArray
 from qa_toolkit.errors import CallModelFileError
+from qa_toolkit.models.classifier import validation_problems
+from qa_toolkit.models.files import read_model_json
 from qa_toolkit.rubric.schema import Strict
 from qa_toolkit.scoring.types import Status
 from qa_toolkit.types import Transcript, Utterance
@@ -310,9 +312,6 @@ class CallModel:
         try:
             spec = _FileSpec.model_validate(data)
         except ValidationError as exc:
-            # Imported here: the rubric's detector registry imports this module.
-            from qa_toolkit.models.classifier import validation_problems
-
             raise CallModelFileError(origin, validation_problems(exc)) from None
         t = spec.target
         inputs = tuple(ScalarInput(i.name, i.coef, i.mean, i.scale) for i in spec.inputs)
@@ -354,8 +353,6 @@ def load_call_model(path: str | Path) -> CallModel:
         >>> model.predict(transcript, {}, {}).value
         0.42
     """
-    from qa_toolkit.models.files import read_model_json
-
     return CallModel.from_dict(read_model_json(path, CallModelFileError), str(path))
 
 

@@ -199,14 +199,7 @@ def flag_calls(
 def call_flags(store: StoreLike, score_key: str) -> tuple[Flag, ...]:
     """Every flag of a stored score: the scorer's, then the review rules'."""
     with opened(store) as st:
-        rows = sql.score_flag_rows(st.conn, [score_key])
-    return tuple(flag_of(row) for row in rows)
-
-
-def flag_of(row: Any) -> Flag:
-    """A :class:`Flag` from a row of :func:`~qa_toolkit.store.reviews.score_flag_rows`."""
-    strength = row["strength"]
-    return Flag(str(row["kind"]), str(row["reason"]), None if strength is None else float(strength))
+        return tuple(sql.flag_of(row) for row in sql.score_flag_rows(st.conn, [score_key]))
 
 
 def _sample_flag(rules: FlagRules) -> Flag:

@@ -30,6 +30,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from qa_toolkit.scoring.types import CallScore, Flag
+from qa_toolkit.store.reviews import flag_of, score_flag_rows
 
 SEVERITY: dict[str, float] = {
     "critical_failed": 1.0,
@@ -128,9 +129,6 @@ def stored_priorities(conn: sqlite3.Connection, calls: Sequence[StoredCall]) -> 
     Returns:
         score key → priority.
     """
-    from qa_toolkit.review.flags import flag_of
-    from qa_toolkit.store.reviews import score_flag_rows
-
     flags: dict[str, list[Flag]] = {key: [] for key, *_ in calls}
     for row in score_flag_rows(conn, list(flags)):
         flags[str(row["score_key"])].append(flag_of(row))

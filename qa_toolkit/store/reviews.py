@@ -13,6 +13,8 @@ import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from qa_toolkit.scoring.types import Flag
+
 Row = sqlite3.Row
 
 # ------------------------------------------------------------------ scores
@@ -184,6 +186,12 @@ def score_flag_rows(conn: sqlite3.Connection, score_keys: Sequence[str]) -> list
             [*chunk, *chunk],
         ).fetchall()
     return rows
+
+
+def flag_of(row: Row) -> Flag:
+    """A :class:`Flag` from a row of :func:`score_flag_rows`."""
+    strength = row["strength"]
+    return Flag(str(row["kind"]), str(row["reason"]), None if strength is None else float(strength))
 
 
 def record_flag_run(

@@ -114,7 +114,7 @@ def queue(store: Store, query: QueueQuery) -> QueuePage:
     pages = max(1, -(-total // PAGE_SIZE))
     if not rows and total and query.page > pages:
         rows = _page_rows(store, query, where, params, status, pages)
-    ranks = _priorities(store, [str(r["score_key"]) for r in rows], rows)
+    ranks = _priorities(store, rows)
     return QueuePage(
         tuple(_queue_row(r, ranks[str(r["score_key"])]) for r in rows),
         total, min(max(1, query.page), pages), pages, _kind_counts(store, where, params),
@@ -153,7 +153,7 @@ def _by_priority(
         f"WHERE f.score_key = s.score_key) AS kinds, {status} AS status {_FROM} WHERE {where}",
         params,
     ).fetchall()
-    ranks = _priorities(store, [str(r["score_key"]) for r in rows], rows)
+    ranks = _priorities(store, rows)
     order = sorted(rows, key=lambda r: (-ranks[str(r["score_key"])].value, r["call_id"]))
     if query.descending:
         order.reverse()
@@ -167,8 +167,7 @@ def _by_priority(
     )  # fmt: skip
 
 
-def _priorities(store: Store, keys: list[str], rows: list[Any]) -> dict[str, Priority]:
-    del keys  # the rows carry them
+def _priorities(store: Store, rows: list[Any]) -> dict[str, Priority]:
     return stored_priorities(
         store.conn,
         [
