@@ -65,11 +65,13 @@ def test_batch_bad_files_among_good_are_recorded_and_the_rest_scored(tmp_path: P
     make_day(day, 3)
     (day / "corrupt.wav").write_bytes(b"RIFF\x00\x00\x00\x00WAVEjunkjunk" * 10)
     (day / "empty.wav").write_bytes(b"")
+    (day / "blank.txt").write_bytes(b"")  # empty too: not a copy of empty.wav
     (day / "broken.json").write_text('{"utterances": [', "utf-8")
     (day / "c000_copy.txt").write_bytes((day / "c000.txt").read_bytes())
     result = run_batch([day], RUBRIC, store=tmp_path / "qa.db", options=TINY)
     status = {o.call_id: o.status for o in result.outcomes}
     assert status == {
+        "blank": "failed",
         "broken": "failed",
         "c000": "done",
         "c000_copy": "duplicate",
@@ -83,7 +85,7 @@ def test_batch_bad_files_among_good_are_recorded_and_the_rest_scored(tmp_path: P
     assert "corrupt.wav" in reasons["corrupt"]
     with Store(tmp_path / "qa.db") as store:
         failed = {f.call_id: f.stage for f in store.failure_rows(result.run_id)}
-        assert failed == {"broken": "transcribe", "corrupt": "transcribe", "empty": "transcribe"}
+        assert failed == dict.fromkeys(["blank", "broken", "corrupt", "empty"], "transcribe")
         assert len(store.score_rows()) == 3
 
 
