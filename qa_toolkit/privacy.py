@@ -2,11 +2,16 @@
 
 :func:`redact` replaces personal data in every utterance's text *and* words
 with typed tags (``[PHONE]``, ``[ID]``, ``[CARD]``, ``[BANK]``, ``[EMAIL]``,
-``[ADDRESS]``, ``[CODE]``, ``[NUMBER]``). The words covered by one piece of
-data merge into one tag word that keeps their start and end times, so the
-recording can be bleeped at exactly those moments (:func:`bleep_audio`).
-Detection is :func:`qa_toolkit.nlp.pii.find_pii` (checksums decide IDs, cards
-and IBANs; see there).
+``[ADDRESS]``, ``[CODE]``, ``[NUMBER]``, ``[NAME]``). The words covered by one
+piece of data merge into one tag word that keeps their start and end times, so
+the recording can be bleeped at exactly those moments (:func:`bleep_audio`).
+
+Detection combines :func:`qa_toolkit.nlp.pii.find_pii` (numbers, e-mail,
+addresses with a house number; checksums decide IDs, cards and IBANs),
+:func:`qa_toolkit.nlp.places.find_places` (addresses without a house number,
+at ``address_level="street"``) and :mod:`qa_toolkit.nlp.names` (people's
+names). A name heard once in a call is redacted wherever the call says it
+again, in part (a first name, a surname) or spelled out.
 
 Redaction is the default for everything the toolkit stores or exports; keep
 the raw text only where it is explicitly asked for.
@@ -16,7 +21,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -24,13 +29,50 @@ from typing import Any
 import numpy as np
 
 from qa_toolkit.errors import UsageError
-from qa_toolkit.nlp.pii import PII_KINDS, PiiKind, PiiSpan, find_pii
+from qa_toolkit.nlp import pii as _pii
+from qa_toolkit.nlp.names import (
+    EnglishNer,
+    NameSpan,
+    asks_for_name,
+    find_names,
+    load_english_ner,
+    names_in_texts,
+)
+from qa_toolkit.nlp.personal_data import (
+    ADDRESS_LEVELS,
+    DEFAULT_OPTIONS,
+    NAME,
+    PII_KINDS,
+    AddressLevel,
+    RedactionOptions,
+    combine_spans,
+    keep_agent_name,
+)
+from qa_toolkit.nlp.pii import PiiKind, PiiSpan
 from qa_toolkit.speech.asr.chinese import has_cjk
 from qa_toolkit.types import Transcript, Utterance, Word
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["PII_KINDS", "PiiKind", "PiiSpan", "bleep_audio", "find_pii", "pii_intervals", "redact"]
+# What the redaction finds, as a number stored with every redacted transcript
+# (``privacy.redact/r<RULES>``): a transcript redacted under older rules is redacted again,
+# in place, when a batch meets it. 1: numbers, e-mail, numbered addresses; 2: people's
+# names and addresses without a house number.
+RULES = 2
+
+__all__ = [
+    "ADDRESS_LEVELS",
+    "PII_KINDS",
+    "AddressLevel",
+    "PiiKind",
+    "PiiSpan",
+    "RedactionOptions",
+    "bleep_audio",
+    "find_pii",
+    "pii_intervals",
+    "pii_spans",
+    "redact",
+]
 
 # Bleeps start and stop a little outside the words: word boundaries from ASR
 # are off by tens of milliseconds, and a clipped first digit is still heard.
@@ -59,12 +101,18 @@ def check_kinds(kinds: Iterable[str] | None) -> tuple[PiiKind, ...]:
     return tuple(chosen)
 
 
-def redact(transcript: Transcript, *, kinds: Iterable[str] | None = None) -> Transcript:
+def redact(
+    transcript: Transcript,
+    *,
+    kinds: Iterable[str] | None = None,
+    options: RedactionOptions | None = None,
+) -> Transcript:
     """Replace personal data in a transcript's text and words with typed tags.
 
     Args:
         transcript: the call.
         kinds: the PII kinds to redact (:data:`PII_KINDS`); all by default.
+        options: address level, the agent's name, the name model.
 
     Returns:
         A new transcript; utterances without personal data are the same objects.
@@ -78,16 +126,21 @@ def redact(transcript: Transcript, *, kinds: Iterable[str] | None = None) -> Tra
         'my card is [CARD]'
     """
     wanted = check_kinds(kinds)
-    utterances = _across_turns(tuple(_redact_utterance(u, wanted) for u in transcript.utterances),
-                               wanted)  # fmt: skip
+    found = _call_spans(transcript, wanted, options or DEFAULT_OPTIONS)
+    utterances = tuple(
+        _redact_utterance(u, *spans) for u, spans in zip(transcript.utterances, found, strict=True)
+    )
+    utterances = _across_turns(utterances, wanted)
     redacted = sum(1 for a, b in zip(utterances, transcript.utterances, strict=True) if a is not b)
     logger.debug("%s: redacted %d utterances", transcript.call_id, redacted)
     return replace(transcript, utterances=utterances)
 
 
-def redact_text(text: str, *, kinds: Iterable[str] | None = None) -> str:
+def redact_text(
+    text: str, *, kinds: Iterable[str] | None = None, options: RedactionOptions | None = None
+) -> str:
     """One free text (a quote, a reason, a comment) with its personal data replaced by tags."""
-    return _replace_spans(text, find_pii(text, kinds=check_kinds(kinds)))
+    return _replace_spans(text, find_pii(text, kinds=kinds, options=options))
 
 
 def redact_transcript_json(body: dict[str, Any]) -> dict[str, Any]:
@@ -95,14 +148,95 @@ def redact_transcript_json(body: dict[str, Any]) -> dict[str, Any]:
     return redact(Transcript.from_dict(body)).to_dict()
 
 
-def _redact_utterance(utt: Utterance, kinds: tuple[PiiKind, ...]) -> Utterance:
-    spans = find_pii(utt.text, kinds=kinds)
-    words, word_spans = utt.words, tuple[PiiSpan, ...]()
-    if utt.words:
+def find_pii(
+    text: str,
+    *,
+    kinds: Iterable[str] | None = None,
+    options: RedactionOptions | None = None,
+) -> tuple[PiiSpan, ...]:
+    """Find personal data in one text, names and addresses without a number included.
+
+    Args:
+        text: an utterance, a chat line, a quote (English or Chinese).
+        kinds: the kinds to look for (:data:`PII_KINDS`); all by default.
+        options: address level and name model.
+
+    Returns:
+        Non-overlapping spans in text order.
+
+    Example:
+        >>> [s.tag for s in find_pii("my name is Violet King, call me on 07700 900461")]
+        ['[NAME]', '[PHONE]']
+    """
+    wanted = check_kinds(kinds)
+    options = options or DEFAULT_OPTIONS
+    names = None
+    if NAME in wanted:
+        names = find_names(text, ner=_ner(options) if _worth_ner(text) else None)
+    return combine_spans(text, wanted, options, names)
+
+
+def _ner(options: RedactionOptions) -> EnglishNer | None:
+    return load_english_ner(options.name_model)
+
+
+def _worth_ner(text: str) -> bool:
+    """Whether a text has English words for the entity model to read."""
+    return len(_ENGLISH_WORD.findall(text)) >= 2
+
+
+_ENGLISH_WORD = re.compile(r"[A-Za-z]{2,}")
+
+
+def pii_spans(
+    transcript: Transcript,
+    *,
+    kinds: Iterable[str] | None = None,
+    options: RedactionOptions | None = None,
+) -> tuple[tuple[PiiSpan, ...], ...]:
+    """The personal data in each utterance's text, read as one call (names known across turns).
+
+    Returns:
+        One tuple of spans per utterance, in the transcript's order.
+    """
+    found = _call_spans(transcript, check_kinds(kinds), options or DEFAULT_OPTIONS)
+    return tuple(text_spans for text_spans, _ in found)
+
+
+def _call_spans(
+    transcript: Transcript, wanted: tuple[PiiKind, ...], options: RedactionOptions
+) -> list[tuple[tuple[PiiSpan, ...], tuple[PiiSpan, ...]]]:
+    """(spans in the text, spans in the joined words) of every utterance."""
+    utts = transcript.utterances
+    joined = [_joined(u.words)[0] if u.words else "" for u in utts]
+    texts = [u.text for u in utts] + joined
+    names: Sequence[Sequence[NameSpan] | None] = [None] * len(texts)
+    if NAME in wanted:
+        ner = _ner(options) if any(_worth_ner(t) for t in texts) else None
+        answers = _answers_name(utts)
+        names = list(names_in_texts(texts, ner=ner, answers=answers + answers))
+        if options.keep_agent_name:
+            names = keep_agent_name([u.speaker for u in utts], names)
+    spans = [combine_spans(t, wanted, options, n) for t, n in zip(texts, names, strict=True)]
+    return list(zip(spans[: len(utts)], spans[len(utts) :], strict=True))
+
+
+def _answers_name(utts: Sequence[Utterance]) -> list[bool]:
+    """Whether each turn follows the other side's question for a name."""
+    out = []
+    for i, utt in enumerate(utts):
+        asked = [u for u in utts[max(0, i - 2) : i] if u.speaker != utt.speaker]
+        out.append(bool(asked) and asks_for_name(asked[-1].text))
+    return out
+
+
+def _redact_utterance(
+    utt: Utterance, spans: tuple[PiiSpan, ...], word_spans: tuple[PiiSpan, ...]
+) -> Utterance:
+    words = utt.words
+    if utt.words and word_spans:
         joined, offsets = _joined(utt.words)
-        word_spans = find_pii(joined, kinds=kinds)
-        if word_spans:
-            words = _redact_words(utt.words, offsets, joined, word_spans)
+        words = _redact_words(utt.words, offsets, joined, word_spans)
     if not spans and not word_spans:
         return utt
     return replace(utt, text=_replace_spans(utt.text, spans), words=words)
@@ -135,7 +269,7 @@ def _across_turns(
             continue
         joined = f"{tail.group(0).rstrip()} {head.group(0).lstrip()}"
         cut = len(tail.group(0).rstrip())
-        found = [s for s in find_pii(joined, kinds=kinds) if s.start < cut < s.end]
+        found = [s for s in _pii.find_pii(joined, kinds=kinds) if s.start < cut < s.end]
         if found:
             tag = found[0].tag
             out[j] = _retag(out[j], tail.start(), len(out[j].text), tag, end=True)
@@ -217,24 +351,29 @@ def _redact_words(
 
 
 def pii_intervals(
-    transcript: Transcript, *, kinds: Iterable[str] | None = None
+    transcript: Transcript,
+    *,
+    kinds: Iterable[str] | None = None,
+    options: RedactionOptions | None = None,
 ) -> tuple[tuple[float, float, PiiKind], ...]:
     """When personal data is spoken: (start_s, end_s, kind) from the word timestamps.
 
-    An utterance that holds personal data but has no word timing is covered
-    whole: better a longer bleep than a spoken card number.
+    The spans are those :func:`redact` tags in the words, so the bleeps and the
+    tags agree. An utterance that holds personal data but has no word timing is
+    covered whole: better a longer bleep than a spoken card number.
     """
     wanted = check_kinds(kinds)
     found: list[tuple[float, float, PiiKind]] = []
-    for utt in transcript.utterances:
+    every = _call_spans(transcript, wanted, options or DEFAULT_OPTIONS)
+    for utt, (text_spans, word_spans) in zip(transcript.utterances, every, strict=True):
         if not utt.words:
-            for span in find_pii(utt.text, kinds=wanted):
+            for span in text_spans:
                 logger.warning("%s: no word timing; bleeping the whole utterance", utt.id)
                 found.append((utt.start_s, utt.end_s, span.kind))
                 break
             continue
-        joined, offsets = _joined(utt.words)
-        for span in find_pii(joined, kinds=wanted):
+        _, offsets = _joined(utt.words)
+        for span in word_spans:
             covered = [i for i, (a, b) in enumerate(offsets) if a < span.end and span.start < b]
             if covered:
                 start = utt.words[covered[0]].start_s
@@ -250,6 +389,7 @@ def bleep_audio(
     *,
     kinds: Iterable[str] | None = None,
     pad_s: float = BLEEP_PAD_S,
+    options: RedactionOptions | None = None,
 ) -> tuple[tuple[float, float, PiiKind], ...]:
     """Write a copy of a recording with a tone over every spoken piece of personal data.
 
@@ -262,6 +402,7 @@ def bleep_audio(
         out_path: the WAV file to write (16 kHz, 16-bit, the recording's channels).
         kinds: the PII kinds to bleep; all by default.
         pad_s: seconds added before and after each span.
+        options: address level, the agent's name, the name model (as :func:`redact`).
 
     Returns:
         The bleeped intervals (start_s, end_s, kind), padding included.
@@ -285,7 +426,7 @@ def bleep_audio(
     samples = audio.samples.copy()
     rate = audio.sample_rate_hz
     bleeped = []
-    for start, end, kind in pii_intervals(transcript, kinds=kinds):
+    for start, end, kind in pii_intervals(transcript, kinds=kinds, options=options):
         lo = max(0, round((start - pad_s) * rate))
         hi = min(samples.shape[1], round((end + pad_s) * rate))
         if hi <= lo:

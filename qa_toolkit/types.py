@@ -224,7 +224,12 @@ def _utterance_to_dict(u: Utterance) -> dict[str, Any]:
         "text": u.text,
         "confidence": round(u.confidence, 4),
         "words": [
-            {"text": w.text, "start_s": w.start_s, "end_s": w.end_s, "prob": round(w.prob, 4)}
+            {
+                "text": w.text,
+                "start_s": round(w.start_s, 3),
+                "end_s": round(w.end_s, 3),
+                "prob": round(w.prob, 4),
+            }
             for w in u.words
         ],
     }

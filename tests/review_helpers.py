@@ -49,8 +49,13 @@ def add_call(
     rubric: Rubric | None = None,
     score: CallScore | None = None,
     features: dict[str, Any] | None = None,
+    with_terms: bool = True,
 ) -> CallScore:
-    """Store one scored call as the batch would; returns its score."""
+    """Store one scored call as the batch would; returns its score.
+
+    ``with_terms=False`` stores it as a store from before schema v4 did: without the
+    rubric's bands and threshold.
+    """
     run = store.start_run("test", ["x"], {})
     start = datetime.fromisoformat(f"{day}T{hour:02d}:30:00")
     meta = CallMetadata(call_id, agent_id=agent_id, team=team, start_time=start, call_date=day)
@@ -58,13 +63,15 @@ def add_call(
     transcript = parse_text_transcript(text, call_id=call_id)
     store.save_call(run, call)
     store.save_transcript(run, f"t-{call_id}", call, transcript, producer={}, redaction="none")
-    scored = score or score_call(transcript, rubric or default_rubric())
+    used = rubric or default_rubric()
+    scored = score or score_call(transcript, used)
     suffix = f"{scored.rubric_id}-{scored.rubric_version}"
     keys = {"transcript": f"t-{call_id}", "features": f"f-{call_id}-{suffix}",
             "score": f"s-{call_id}-{suffix}"}  # fmt: skip
     producers = {"features": {}, "score": {}, "rubric_hash": "h"}
     body = features if features is not None else {"values": {}, "details": {}}
-    store.save_score(run, keys, call_id, scored, features=body, producers=producers)
+    store.save_score(run, keys, call_id, scored, features=body, producers=producers,
+                     terms=used.terms if with_terms else None)  # fmt: skip
     return scored
 
 

@@ -117,6 +117,20 @@ def test_diarize_pyannote_sample_error_is_low() -> None:
 
 
 @needs_encoder
+def test_diarize_uses_the_speech_regions_it_is_given() -> None:
+    from qa_toolkit.speech.asr.vad_chunks import find_speech
+
+    audio = _load(_data("asr", "en", "sample.wav"))
+    regions = [(start / 16000, end / 16000) for start, end in find_speech(audio)]
+    # Transcription hands over the regions its VAD found: the same turns as diarize's own VAD.
+    assert diarize(audio, speech=regions) == diarize(audio)
+    # Only the given speech gets turns.
+    turns = diarize(audio, speech=[(8.0, 15.0)])
+    assert turns and turns[0].start_s >= 8.0 and turns[-1].end_s <= 15.0
+    assert diarize(audio, speech=[]) == ()
+
+
+@needs_encoder
 @pytest.mark.parametrize(
     ("side", "start_s"), [("agent.wav", 60.0), ("caller.wav", 120.0)], ids=["agent", "caller"]
 )

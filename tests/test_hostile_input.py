@@ -272,6 +272,33 @@ def test_redaction_reaches_every_stored_copy_and_purge_leaves_no_raw_text(tmp_pa
     assert not raw_bytes()
 
 
+def test_a_transcript_redacted_under_older_rules_is_redacted_again(tmp_path: Path) -> None:
+    """A store redacted before names were found gets them redacted by the next batch."""
+    from qa_toolkit.batch import BatchOptions, run_batch
+    from qa_toolkit.store import Store
+
+    day = tmp_path / "day"
+    day.mkdir()
+    (day / "c1.txt").write_text(
+        "agent: Thank you for calling, who am I speaking with?\n"
+        "customer: This is Violet King, about my bill.\n",
+        "utf-8",
+    )
+    store = tmp_path / "qa.db"
+    rubric = ROOT / "rubrics" / "default.yaml"
+    run_batch([day], rubric, store=store, options=BatchOptions(acoustics=False))
+    with Store(store) as st:  # as an older toolkit left it: the name raw, numbers masked
+        body = st.conn.execute("SELECT body FROM transcripts").fetchone()[0]
+        raw = body.replace("[NAME]", "Violet King")
+        st.conn.execute("UPDATE transcripts SET body = ?, redaction = ?",
+                        (raw, "privacy.redact/0.1.0"))  # fmt: skip
+        st.conn.commit()
+    run_batch([day], rubric, store=store, options=BatchOptions(acoustics=False))
+    with Store(store) as st:
+        body, redaction = st.conn.execute("SELECT body, redaction FROM transcripts").fetchone()
+    assert "Violet" not in body and "[NAME]" in body and redaction.endswith("/r2")
+
+
 def test_a_resumed_run_says_its_transcripts_came_from_the_store(tmp_path: Path) -> None:
     from qa_toolkit.batch import BatchOptions, run_batch, summary_lines
 

@@ -106,7 +106,7 @@ def test_flag_strength_is_stored_and_read_back(tmp_path: Path) -> None:
         frame = store.flags()
         row = frame[frame["kind"] == "likely_dissatisfied"].iloc[0]
         assert row["strength"] == pytest.approx(expected.strength)
-        assert store.schema_version == 3
+        assert store.schema_version >= 3  # v3 added the strength; later versions keep it
 
 
 def test_a_call_models_prediction_replaces_the_estimate_in_the_priority() -> None:

@@ -22,8 +22,8 @@ from .batch_helpers import RUBRIC, copy_samples, make_day
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--no-first-run"]  # fmt: skip
-CHARTS = ("score-distribution", "score-by-team", "score-by-agent", "failed-items",
-          "flags-by-reason", "sentiment-curves", "calls-by-hour")  # fmt: skip
+CHARTS = ("score-distribution", "score-by-section", "score-by-team", "score-by-agent",
+          "failed-items", "flags-by-reason", "sentiment-curves", "calls-by-hour")  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -72,6 +72,30 @@ def test_report_html_daily_page_has_every_chart_and_no_network(browser: Any, rep
     failures = page.locator("#failures").inner_text()
     assert "corrupt" in failures and "transcribe" in failures
     assert all(url.startswith(("file:", "data:")) for url in requests), requests
+    page.close()
+
+
+def test_report_html_daily_page_names_its_day_threshold_sections_and_items(
+    browser: Any, report: Path
+) -> None:
+    page, _ = _open(browser, report)
+    # Chosen by run, the page is still named by the day of its calls.
+    assert "2026-11-21" in page.title() and "run" not in page.title()
+    assert "run " in page.locator("header").inner_text()
+    threshold = page.locator('svg[data-chart="score-distribution"] line.mark')
+    assert threshold.count() == 1 and "flagged below 70" in (threshold.text_content() or "")
+    sections = page.locator('svg[data-chart="score-by-section"]').text_content() or ""
+    for title in ("Script compliance", "Empathy", "Resolution", "Customer outcome"):
+        assert title in sections
+    # Items are named by their titles, as a supervisor reads them, not by their ids.
+    pareto = page.locator('svg[data-chart="failed-items"] rect.bar title').all_text_contents()
+    assert pareto and not any(re.match(r"^[a-z_]+:", label) for label in pareto), pareto
+    page.close()
+    call = report.parent / "calls" / page_name("rude_unresolved")
+    page, _ = _open(browser, call)
+    subtotals = page.locator("#scorecard tr.section").all_inner_texts()
+    assert len(subtotals) == 4 and all(re.search(r"weight \d+\s+(\d+%|n\.a\.)$", s)
+                                       for s in subtotals), subtotals  # fmt: skip
     page.close()
 
 

@@ -96,7 +96,7 @@ def test_scoring_to_dict_follows_the_score_json(rubric: Rubric) -> None:
     data = score_call(call, rubric).to_dict()
     assert data["schema"] == "qa-toolkit/score@1"
     assert data["call_id"] == "c1"
-    assert data["rubric"] == {"id": "math", "version": "7"}
+    assert data["rubric"] == {"id": "math", "version": "7", "flag_below": 80.0}
     assert data["score"] == 100.0 and data["band"] == "excellent" and data["auto_failed"] is False
     item = data["items"][0]
     assert set(item) >= {"id", "section", "status", "points", "max_points", "critical", "evidence"}

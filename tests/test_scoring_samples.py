@@ -198,5 +198,43 @@ def test_scoring_cli_rubric_test_and_explain(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     greeting = next(line for line in result.output.splitlines() if line.startswith("greeting"))
     assert greeting.endswith("2/2 pass")
+    # Each verdict comes with its reason, quoted from the call.
+    reasons = result.output.split("\n\na: ")[1].splitlines()
+    intro = next(line for line in reasons if "self_introduction" in line)
+    assert intro.lstrip().startswith("✓") and '"Hello, my name is Ann."' in intro
     explain = CliRunner().invoke(rubric_group, ["explain", DEFAULT, "--language", "zh"])
     assert explain.exit_code == 0 and "开场问候 — 5 pts" in explain.output
+    assert "(acknowledge → restate → solve)" in explain.output
+
+
+def test_rubric_explain_names_the_rubrics_own_steps(tmp_path: Path) -> None:
+    rubric = tmp_path / "steps.yaml"
+    rubric.write_text(
+        """schema: qa-toolkit/rubric@1
+id: steps
+version: 1
+title: Account changes
+sections:
+  - id: account
+    title: Account
+    items:
+      - id: verify_then_change
+        detector: sequence
+        speaker: agent
+        steps:
+          - {id: verify, any: [date of birth]}
+          - {id: change, any: [i have changed]}
+        points: 10
+      - id: quiet
+        detector: metric
+        feature: longest_silence_s
+        max: 8
+        points: 5
+""",
+        "utf-8",
+    )
+    explain = CliRunner().invoke(rubric_group, ["explain", str(rubric)])
+    assert explain.exit_code == 0, explain.output
+    assert "sequence.v1: steps said in order (verify → change)" in explain.output
+    assert "acknowledge" not in explain.output
+    assert "(longest_silence_s ≤ 8)" in explain.output

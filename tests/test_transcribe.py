@@ -11,6 +11,7 @@ import soundfile as sf
 from qa_toolkit.errors import AudioError, UsageError
 from qa_toolkit.speech.asr.base import AsrSegment, Samples
 from qa_toolkit.speech.transcribe import transcribe
+from qa_toolkit.types import Transcript, Word
 
 from .conftest import ScriptedEngine, segment, tone
 
@@ -65,6 +66,27 @@ def test_transcribe_two_files_roles_from_files(tmp_path: Path) -> None:
     assert t.call_id == "c9" and t.speaker_source == "channel"
     assert t.source.files == (str(agent), str(customer)) and t.source.channels == 2
     assert t.engine is not None and t.engine.name == "scripted"
+
+
+def test_transcribe_equals_its_json_read_back(tmp_path: Path) -> None:
+    """What the decoder gives has more digits than the JSON keeps; the transcript has the JSON's."""
+
+    def precise(samples: Samples) -> list[AsrSegment]:
+        out = []
+        for seg in _heard(samples):
+            words = tuple(
+                Word(w.text, w.start_s + 1 / 7000, w.end_s + 1 / 9000, 0.3410663902759552)
+                for w in seg.words
+            )
+            out.append(AsrSegment(seg.start_s + 1 / 3000, seg.end_s, seg.text, words, 0.87654321))
+        return out
+
+    agent = _write(tmp_path / "c8.agent.wav", _talk(AGENT))
+    customer = _write(tmp_path / "c8.customer.wav", _talk(CUSTOMER))
+    t = transcribe(agent=agent, customer=customer, asr=ScriptedEngine(precise))
+    first = t.utterances[0].words[0]
+    assert first.prob == 0.3411 and first.start_s == round(first.start_s, 3)
+    assert Transcript.from_dict(t.to_dict()) == t
 
 
 @pytest.mark.parametrize("agent_channel", [0, 1])

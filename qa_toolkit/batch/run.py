@@ -334,8 +334,9 @@ class _Run:
         transcript, redaction = found
         wanted = redaction_identity(not self.options.store_unredacted)
         redact = redactor()
-        if redaction == "none" and wanted != "none" and redact is not None:
-            # Stored before redaction was available: mask it now, no need to transcribe again.
+        if redaction != wanted and wanted != "none" and redact is not None:
+            # Stored raw, or redacted under older rules (before names were found): mask it
+            # now, no need to transcribe again. Tags already there stay as they are.
             transcript, redaction = redact(transcript), wanted
             assert work.record is not None
             self.store.save_transcript(
@@ -401,7 +402,8 @@ class _Run:
                 stage.step(work.call.call_id, "failed", reason=outcome.reason)
                 continue
             self.store.save_score(self.run_id, keys, work.call.call_id, outcome.score,
-                                  features=outcome.features, producers=producers)  # fmt: skip
+                                  features=outcome.features, producers=producers,
+                                  terms=parsed.terms)  # fmt: skip
             work.computed = True
             flags = tuple(f.kind for f in outcome.score.flags)
             self._done(work, keys, "done", outcome.score.score, flags)

@@ -49,7 +49,12 @@ NO_REDACTION = "none"
 
 @dataclass(frozen=True, slots=True)
 class AsrSettings:
-    """How calls are transcribed; every field changes the transcript, so all are in its key."""
+    """How calls are transcribed; every field changes the transcript, so all are in its key.
+
+    ``model`` None or ``auto`` decodes English with the English-only model and
+    other languages with the multilingual one (as installed); a name or path
+    decodes every call with that model.
+    """
 
     engine: str = "faster-whisper"
     model: str | None = None
@@ -60,13 +65,20 @@ class AsrSettings:
     device: str = "cpu"
 
     def identity(self, model_name: str) -> dict[str, Any]:
-        """The producer identity of a transcript, with the model resolved to its name."""
+        """The producer identity of a transcript, with the model resolved to its name.
+
+        With the per-language choice the name says which model decodes which
+        language (``auto(en=tiny.en,other=base)``), or is the one model's name
+        when only one is installed; so changing the choice re-transcribes and
+        keeping it does not.
+        """
         from qa_toolkit import __version__
+        from qa_toolkit.speech.asr.routing import auto_route, is_auto
 
         return {
             "stage": "transcribe",
             "engine": self.engine,
-            "model": model_name,
+            "model": auto_route().describe() if is_auto(self.model) else model_name,
             "language": self.language or "auto",
             "vad": self.vad,
             "hotwords": list(self.hotwords),
@@ -205,12 +217,16 @@ def score_identity(rubric_id: str, rubric_version: str, rubric_digest: str) -> d
 
 
 def redaction_identity(wanted: bool) -> str:
-    """``privacy.redact/<version>`` when redaction is wanted and installed, else ``none``."""
+    """``privacy.redact/r<rules>`` when redaction is wanted and installed, else ``none``.
+
+    The rules' number (:data:`qa_toolkit.privacy.RULES`) changes when redaction finds more
+    kinds of personal data; a transcript stored under older rules is then redacted again.
+    """
     if not wanted or redactor() is None:
         return NO_REDACTION
-    from qa_toolkit import __version__
+    from qa_toolkit.privacy import RULES
 
-    return f"privacy.redact/{__version__}"
+    return f"privacy.redact/r{RULES}"
 
 
 def redactor() -> Callable[[Transcript], Transcript] | None:
@@ -310,16 +326,30 @@ def engine_for(settings: AsrSettings, threads: int = 0) -> AsrEngine:
     """The worker's engine, loaded once per process.
 
     With ``threads`` set, faster-whisper gets that many decoding threads so
-    that N workers on N cores do not each start one thread per core.
+    that N workers on N cores do not each start one thread per core. With the
+    per-language choice, each model loads when a call first needs it.
     """
     from qa_toolkit.speech.asr import load_engine
+    from qa_toolkit.speech.asr.routing import AUTO, RoutedEngine, auto_route, is_auto
 
     if settings.engine != "faster-whisper" or threads <= 0:
-        return load_engine(settings.engine, settings.model, device=settings.device)
+        model = AUTO if is_auto(settings.model) else settings.model
+        return load_engine(settings.engine, model, device=settings.device)
+    if is_auto(settings.model):
+        compute = "int8" if settings.device == "cpu" else "float16"
+        return RoutedEngine(
+            auto_route(),
+            lambda name: _threaded_engine(settings, name, threads),
+            compute_type=compute,
+        )
+    return _threaded_engine(settings, settings.model, threads)
+
+
+def _threaded_engine(settings: AsrSettings, model: str | None, threads: int) -> AsrEngine:
     from qa_toolkit.speech.asr.faster_whisper import FasterWhisperEngine
     from qa_toolkit.speech.asr.models import resolve_model
 
-    resolved = resolve_model(settings.model)
+    resolved = resolve_model(model)
     compute = "int8" if settings.device == "cpu" else "float16"
     loaded = FasterWhisperEngine(
         resolved.ref, device=settings.device, compute_type=compute, cpu_threads=threads

@@ -153,10 +153,28 @@ def _show(value: Any) -> str:
 @click.option(
     "--kinds",
     help="Comma-separated PII kinds (phone,id,card,bank,email,address,"
-    "code,number); all by default.",
+    "code,number,name); all by default.",
+)
+@click.option(
+    "--address-level",
+    type=click.Choice(["street", "numbered"]),
+    default="street",
+    show_default=True,
+    help="street: also addresses without a house number (street, estate, 省/市/区 names); "
+    "numbered: only those with one.",
+)
+@click.option(
+    "--keep-agent-name",
+    is_flag=True,
+    help="Keep the first name the agent introduces themself with (a rubric may check it).",
 )
 def redact_command(
-    input_path: str, transcript_path: str | None, out_path: str | None, kinds: str | None
+    input_path: str,
+    transcript_path: str | None,
+    out_path: str | None,
+    kinds: str | None,
+    address_level: str,
+    keep_agent_name: bool,
 ) -> None:
     """Redact personal data from a transcript, or bleep it out of a recording.
 
@@ -166,13 +184,17 @@ def redact_command(
     """
     from qa_toolkit.io.audio import AUDIO_SUFFIXES
     from qa_toolkit.io.transcripts import load_transcript, save_transcript
-    from qa_toolkit.privacy import bleep_audio, redact
+    from qa_toolkit.privacy import RedactionOptions, bleep_audio, redact
 
     with cli_errors():
         wanted = _kinds(kinds)
+        options = RedactionOptions(
+            address_level="street" if address_level == "street" else "numbered",
+            keep_agent_name=keep_agent_name,
+        )
         source = Path(input_path)
         if source.suffix.lower() not in AUDIO_SUFFIXES:
-            redacted = redact(load_transcript(source), kinds=wanted)
+            redacted = redact(load_transcript(source), kinds=wanted, options=options)
             text = json.dumps(redacted.to_dict(), ensure_ascii=False, indent=2)
             if out_path:
                 Path(out_path).write_text(text + "\n", "utf-8")
@@ -181,8 +203,9 @@ def redact_command(
             return
         transcript = _audio_transcript(source, transcript_path)
         target = Path(out_path) if out_path else source.with_suffix(".redacted.wav")
-        spans = bleep_audio(source, transcript, target, kinds=wanted)
-        json_path = save_transcript(redact(transcript, kinds=wanted), target.with_suffix(".json"))
+        spans = bleep_audio(source, transcript, target, kinds=wanted, options=options)
+        redacted = redact(transcript, kinds=wanted, options=options)
+        json_path = save_transcript(redacted, target.with_suffix(".json"))
     click.echo(f"{target}: {len(spans)} spans bleeped; transcript in {json_path}", err=True)
 
 

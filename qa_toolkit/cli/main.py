@@ -88,8 +88,10 @@ def _transcribe_options(func: F) -> F:
         click.option(
             "--model",
             "-m",
-            default=None,
-            help="Model name or path (see `qa models`). [default: base, else tiny.en]",
+            default="auto",
+            show_default=True,
+            help="auto: tiny.en for English, base for other languages (as installed); "
+            "or a model name or path for every call (see `qa models`).",
         ),
         click.option(
             "--language",
@@ -119,6 +121,14 @@ def _transcribe_options(func: F) -> F:
             help="Domain word to favour (product, company); repeatable.",
         ),
         click.option("--device", default="cpu", show_default=True, help="cpu or cuda."),
+        click.option(
+            "--decoding",
+            default="batched",
+            show_default=True,
+            type=click.Choice(["batched", "sequential"]),
+            help="batched: a call's speech windows decoded together (faster on CPU); "
+            "sequential: the engine's window-by-window loop.",
+        ),
     ]
     for option in reversed(options):
         func = option(func)
@@ -214,6 +224,7 @@ def _transcribe_call(call: Any, opts: dict[str, Any], progress: Any) -> Any:
         hotwords=opts["hotwords"],
         call_id=call.call_id,
         device=opts["device"],
+        decoding=opts["decoding"],
         progress=progress,
     )
 
@@ -323,6 +334,7 @@ def _register() -> None:
     from qa_toolkit.cli.calibrate import calibrate_command
     from qa_toolkit.cli.review import (
         appeal_group,
+        cases_group,
         drivers_command,
         flagged_command,
         override_command,
@@ -330,7 +342,8 @@ def _register() -> None:
         show_command,
     )
     from qa_toolkit.cli.scoring import rubric_group, score_command
-    from qa_toolkit.cli.web import serve
+    from qa_toolkit.cli.topics import kpi_command, taxonomy_group, topics_command
+    from qa_toolkit.cli.web import serve, users_group
 
     qa.add_command(score_command, "score")
     qa.add_command(rubric_group, "rubric")
@@ -348,7 +361,12 @@ def _register() -> None:
     qa.add_command(appeal_group, "appeal")
     qa.add_command(drivers_command, "drivers")
     qa.add_command(serve, "serve")
+    qa.add_command(users_group, "users")
+    qa.add_command(cases_group, "cases")
     qa.add_command(calibrate_command, "calibrate")
+    qa.add_command(topics_command, "topics")
+    qa.add_command(kpi_command, "kpi")
+    qa.add_command(taxonomy_group, "taxonomy")
 
 
 _register()

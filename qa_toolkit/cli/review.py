@@ -1,7 +1,8 @@
-"""Review commands: ``flagged``, ``show``, ``review``, ``override``, ``appeal``, ``drivers``.
+"""Review commands: ``flagged``, ``show``, ``review``, ``override``, ``appeal``, ``drivers``,
+``cases``.
 
 Standalone click objects (``flagged_command``, ``show_command``, ``review_command``,
-``override_command``, ``appeal_group``, ``drivers_command``) that the ``qa``
+``override_command``, ``appeal_group``, ``drivers_command``, ``cases_group``) that the ``qa``
 group registers. Data goes to stdout; errors are one line with the toolkit's
 exit code (1 error, 2 usage or unknown id).
 """
@@ -198,7 +199,9 @@ def appeal_decide_command(appeal_id: str, store_path: str, decision: str, reason
 
 @click.command("drivers")
 @_STORE
-@click.option("--by", type=click.Choice(["team", "agent", "queue", "hour"]), default="team")
+@click.option(
+    "--by", type=click.Choice(["team", "agent", "queue", "hour", "topic"]), default="team"
+)
 @click.option("--since", help="Calls on or after this day.")
 @click.option("--until", help="Calls on or before this day.")
 @click.option("--seed", type=int, default=0, help="Bootstrap seed.")
@@ -229,5 +232,33 @@ def drivers_command(store_path: str, by: str, since: str | None, until: str | No
         click.echo(f"  {item:<32} {points:7.1f}  {cumulative:5.0%}")
 
 
+@click.group("cases")
+def cases_group() -> None:
+    """The case library (案例库): calls kept as good or bad examples for training."""
+
+
+@cases_group.command("export")
+@_STORE
+@click.option("--format", "fmt", type=click.Choice(["csv", "jsonl"]), default="jsonl",
+              show_default=True)  # fmt: skip
+@click.option("--tag", help="Only cases with this tag.")
+@click.option("--example", type=click.Choice(["good", "bad"]), help="Only good or bad examples.")
+@click.option("--out", type=click.Path(dir_okay=False), help="Write to this file (else stdout).")
+def cases_export_command(store_path: str, fmt: str, tag: str | None, example: str | None,
+                         out: str | None) -> None:  # fmt: skip
+    """Export the case library with each call's (redacted) transcript, for training."""
+    from pathlib import Path
+
+    from qa_toolkit.review.coaching import export_cases
+
+    with cli_errors():
+        body = export_cases(store_path, fmt, tag=tag.lower() if tag else None, example=example)
+    if out:
+        Path(out).write_text(body, "utf-8")
+        click.echo(f"wrote {out}", err=True)
+    else:
+        click.echo(body, nl=False)
+
+
 COMMANDS = (flagged_command, show_command, review_command, override_command, appeal_group,
-            drivers_command)  # fmt: skip
+            drivers_command, cases_group)  # fmt: skip

@@ -212,6 +212,22 @@ def test_command(rubric_path: str, calls_dir: str, fmt: str) -> None:
             click.echo(json.dumps(result.to_dict(), ensure_ascii=False))
         return
     click.echo(render_matrix(rubric, results))
+    for result in results:
+        click.echo("\n" + render_reasons(result))
+
+
+def render_reasons(result: CallScore) -> str:
+    """Why each item came out as it did on one call: the first reason, quoted where it can be."""
+    lines = [f"{result.call_id}: {result.score:.0f} ({result.band})"]
+    for item in result.items:
+        ev = item.evidence[0] if item.evidence else None
+        why = ev.reason if ev is not None else "no evidence"
+        if ev is not None and ev.quote:
+            quote = ev.quote if len(ev.quote) <= 60 else ev.quote[:59] + "…"
+            at = f" [{ev.where(result.timed)}]" if ev.utterance_id else ""
+            why += f'{at} "{quote}"'
+        lines.append(f"  {_MARK[item.status]} {item.item_id:<28} {why}")
+    return "\n".join(lines)
 
 
 def render_matrix(rubric: Rubric, results: list[CallScore]) -> str:
@@ -257,12 +273,43 @@ def _checklist_line(item: Any, language: str) -> str:
     critical = " CRITICAL" if item.critical else ""
     applies = ""
     if item.applies_if is not None:
-        applies = f"; only if {item.applies_if.event or item.applies_if.item}"
+        cond = item.applies_if
+        applies = f"; only if {cond.event or cond.item or f'the contact reason is {cond.topic}'}"
     summary = resolve_detector(item.detector).summary
     line = f"  [ ] {local_text(item.title, language, item.id)} — {item.points:g} pts{critical}"
-    line += f"\n      {item.detector}: {summary}{applies}"
+    line += f"\n      {item.detector}: {summary}{_own_rule(item.options)}{applies}"
     hint = local_text(item.hint, language)
     return line + (f"\n      how to pass: {hint}" if hint else "")
 
 
-__all__ = ["render_checklist", "render_matrix", "render_score", "rubric_group", "score_command"]
+def _own_rule(options: Any) -> str:
+    """What this item itself asks for, beyond its detector's summary: its steps, behaviours,
+    feature bounds or rating."""
+    steps = getattr(options, "steps", None)
+    if steps:
+        return " (" + " → ".join(step.id for step in steps) + ")"
+    parts = []
+    for key, word in (("any", "any of"), ("none", "none of"), ("unless", "unless")):
+        value = getattr(options, key, None)
+        if isinstance(value, list) and all(isinstance(v, str) for v in value):
+            parts.append(f"{word} {', '.join(value)}")
+    feature = getattr(options, "feature", None)
+    if isinstance(feature, str):
+        bounds = [f"≥ {options.min:g}" if options.min is not None else "",
+                  f"≤ {options.max:g}" if options.max is not None else ""]  # fmt: skip
+        parts.append(f"{feature} {' and '.join(b for b in bounds if b)}")
+    measure = getattr(options, "measure", None)
+    if isinstance(measure, str):
+        parts.append(f"{measure} ≥ {options.min:g}" if getattr(options, "min", None) is not None
+                     else measure)  # fmt: skip
+    return f" ({'; '.join(parts)})" if parts else ""
+
+
+__all__ = [
+    "render_checklist",
+    "render_matrix",
+    "render_reasons",
+    "render_score",
+    "rubric_group",
+    "score_command",
+]

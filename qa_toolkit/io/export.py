@@ -2,8 +2,9 @@
 
 Tables:
 
-- ``scores``: one row per call (its newest score unless asked for the history);
-  in JSON Lines each line is the full Score JSON with the call's metadata.
+- ``scores``: one row per call (its newest score unless asked for the history), with its
+  contact reason (``topic``, from ``qa topics``; empty when none); in JSON Lines each line
+  is the full Score JSON with the call's metadata, its topic among them.
 - ``items``: one row per call and rubric item, with the evidence as JSON text.
 - ``flags``: one row per flag.
 
@@ -27,7 +28,8 @@ from qa_toolkit.store import Filters, FlagRow, ItemRow, ScoreRow, Store
 FORMATS: tuple[str, ...] = ("csv", "parquet", "jsonl")
 TABLES: tuple[str, ...] = ("scores", "items", "flags")
 _ROW_TYPES: dict[str, type[Any]] = {"scores": ScoreRow, "items": ItemRow, "flags": FlagRow}
-_CALL_KEYS = ("call_id", "call_date", "start_time", "agent_id", "team", "queue", "customer_id")
+_CALL_KEYS = ("call_id", "call_date", "start_time", "agent_id", "team", "queue", "customer_id",
+              "topic")  # fmt: skip
 
 
 def export(

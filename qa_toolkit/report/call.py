@@ -33,7 +33,7 @@ def page_name(call_id: str) -> str:
 
 def write_call_page(
     store: Store, row: ScoreRow, folder: Path, *, back: str, page: Any
-) -> tuple[Path, list[tuple[float, float]]]:
+) -> tuple[Path, list[tuple[float, float]], CallScore]:
     """Write one call's page into ``folder``.
 
     Args:
@@ -44,8 +44,8 @@ def write_call_page(
         page: a callable filling a template (``page(name, **fields) -> str``).
 
     Returns:
-        The page's path, and the customer's sentiment curve (share of call, polarity)
-        for the daily chart.
+        The page's path, the customer's sentiment curve (share of call, polarity) for the
+        daily chart, and the call's score.
     """
     score, features = store.call_score(row.score_key)
     found = store.load_transcript(row.transcript_key)
@@ -70,7 +70,7 @@ def write_call_page(
     )
     path.write_text(html, "utf-8")
     customer = [(x, y) for who, x, y in curve if who == "customer"]
-    return path, customer
+    return path, customer, score
 
 
 def _subtitle(row: ScoreRow) -> str:
@@ -149,7 +149,16 @@ def timeline_svg(transcript: Transcript | None, evidence: Mapping[str, Any]) -> 
 
 def _scorecard(score: CallScore) -> str:
     rows = []
+    sections = {s.section_id: s for s in score.sections}
     for item in score.items:
+        section = sections.pop(item.section_id, None)
+        if section is not None:  # the section's subtotal heads its items
+            subtotal = "n.a." if section.score is None else f"{section.score:.0f}%"
+            rows.append(
+                f'<tr class="section"><th colspan="2">{escape(section.title)} '
+                f'<span class="weight">weight {section.weight:g}</span></th>'
+                f'<th class="num">{subtotal}</th></tr>'
+            )
         points = "n.a." if item.status == "na" else f"{item.points:g}/{item.max_points:g}"
         critical = " <b>critical</b>" if item.critical else ""
         rows.append(

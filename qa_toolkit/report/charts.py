@@ -40,6 +40,7 @@ def columns(
     label: str,
     highlight: Sequence[bool] = (),
     unit: str = "",
+    mark: tuple[float, str] | None = None,
 ) -> str:
     """Vertical bars, one per label (a histogram, calls by hour).
 
@@ -50,6 +51,8 @@ def columns(
         label: what the chart shows (its accessible name).
         highlight: bars to draw in the alert colour (off-hours).
         unit: appended to the values in the hover text.
+        mark: a dashed vertical line at a position counted in bars from the left edge
+            (2.5 is half-way through the third bar), with its label (a threshold).
     """
     if not values or max(values) <= 0:
         return _empty(name, label)
@@ -71,6 +74,14 @@ def columns(
                 f'<text x="{x + step / 2:.1f}" y="{height - bottom + 14}" '
                 f'text-anchor="middle">{escape(text)}</text>'
             )
+    if mark is not None:
+        x = left + mark[0] * step
+        body.append(
+            f'<line class="mark" x1="{x:.1f}" y1="{top}" x2="{x:.1f}" y2="{height - bottom}" '
+            f'stroke="{_ALERT}" stroke-width="1.5" stroke-dasharray="4 3">'
+            f"<title>{escape(mark[1])}</title></line>"
+            f'<text x="{x + 4:.1f}" y="{top + 10}" fill="{_ALERT}">{escape(mark[1])}</text>'
+        )
     return _svg(name, height, body, label)
 
 
@@ -123,7 +134,7 @@ def pareto(name: str, labels: Sequence[str], counts: Sequence[int], *, label: st
             f'width="{max(step - 4, 1):.1f}" height="{bar_h:.1f}" fill="{_PALETTE[0]}">'
             f"<title>{escape(text)}: failed on {count} call(s)</title></rect>"
             f'<text transform="translate({x + step / 2:.1f},{height - bottom + 10}) rotate(35)">'
-            f"{escape(text[-28:])}</text>"
+            f"{escape(text if len(text) <= 28 else text[:27] + '…')}</text>"
         )
         points.append((x + step / 2, top + plot_h * (1 - running / total)))
     path = " ".join(f"{x:.1f},{y:.1f}" for x, y in points)

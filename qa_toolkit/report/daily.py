@@ -8,7 +8,9 @@ review priority of ``qa flagged``), with each call's estimated outcome.
 The HTML report (:func:`write_report`) reads the store and writes one folder:
 ``index.html`` (the day: score distribution, scores by team and agent, the
 items failed most, flags by reason, sentiment curves, calls by hour, failures)
-and ``calls/<call>.html`` (see :mod:`qa_toolkit.report.call`). Every page is
+and ``calls/<call>.html`` (see :mod:`qa_toolkit.report.call`). Its KPI section
+(:mod:`qa_toolkit.report.kpi`) sets the day's FCR, escalation, satisfaction, handle time,
+latency, hold and contact reasons beside the day before. Every page is
 self-contained: styles, script and SVG charts are inline, nothing is fetched.
 """
 
@@ -140,25 +142,39 @@ def write_report(
     filters = Filters(date=date) if date else Filters(run_id=run_id)
     rows = store.score_rows(filters)
     curves: dict[str, list[tuple[float, float]]] = {}
+    scores = []
     for row in rows:
-        _, curves[row.call_id] = write_call_page(
+        _, curves[row.call_id], score = write_call_page(
             store, row, folder / "calls", back="../index.html", page=_page
         )
+        scores.append(score)
     failures = store.failure_rows(run_id or store.latest_run_id("batch"))
-    title = f"QA daily report — {date}" if date else f"QA report — run {run_id}"
     links = {row.call_id: f"calls/{page_name(row.call_id)}" for row in rows}
+    subtitle = _rubrics(rows) + (f" · run {run_id}" if run_id else "")
     html = _page(
         "daily.html",
-        title=escape(title),
-        subtitle=escape(_rubrics(rows)),
+        title=escape(_title(rows, date, run_id)),
+        subtitle=escape(subtitle),
         tiles=_day_tiles(rows, failures),
-        charts=_day_charts(rows, store.item_rows(filters), curves),
+        charts=_day_charts(rows, store.item_rows(filters), curves, scores),
         calls_table=_calls_table(rows, links, _priorities(store, rows)),
+        kpi=_kpi(store, rows, date),
         failures_table=_failures_table(failures),
     )
     index = folder / "index.html"
     index.write_text(html, "utf-8")
     return index
+
+
+def _kpi(store: Store, rows: Sequence[ScoreRow], date: str | None) -> str:
+    """The KPI section over the report's days, against as many days before them."""
+    from qa_toolkit.report.kpi import kpi_section
+    from qa_toolkit.topics.kpi import kpi_report
+
+    days = sorted({r.call_date for r in rows if r.call_date})
+    if date is None and not days:
+        return "<h2>Service KPIs</h2><p>No scored calls.</p>"
+    return kpi_section(kpi_report(store, since=date or days[0], until=date or days[-1]))
 
 
 def _page(name: str, **fields: str) -> str:
@@ -181,6 +197,16 @@ def _page(name: str, **fields: str) -> str:
         footer=escape(f"qa-toolkit {__version__} · written {made}"),
         **fields,
     )
+
+
+def _title(rows: Sequence[ScoreRow], date: str | None, run_id: str | None) -> str:
+    """The report is named by the day its calls were made, whichever way they were chosen."""
+    days = sorted({r.call_date for r in rows if r.call_date})
+    if date or len(days) == 1:
+        return f"QA daily report — {date or days[0]}"
+    if days:
+        return f"QA report — {days[0]} to {days[-1]}"
+    return f"QA report — run {run_id}"
 
 
 def _rubrics(rows: Sequence[ScoreRow]) -> str:
@@ -214,6 +240,7 @@ def _day_charts(
     rows: Sequence[ScoreRow],
     items: Sequence[ItemRow],
     curves: dict[str, list[tuple[float, float]]],
+    scores: Sequence[CallScore],
 ) -> str:
     from qa_toolkit.report import charts
 
@@ -225,18 +252,30 @@ def _day_charts(
     agents = _means(rows, lambda r: r.agent_id or "(no agent)")[:15]
     failed = Counter(i.item_id for i in items if i.status == "fail")
     top = failed.most_common(12)
+    titles = {i.item_id: i.title or i.item_id for i in items}
+    thresholds = {s.flag_below for s in scores if s.flag_below is not None}
+    # One rubric's threshold is drawn; with several the line would mislead.
+    mark = None
+    if len(thresholds) == 1:
+        below = thresholds.pop()
+        mark = (below / 10, f"flagged below {below:g}")
+    sections = _section_means(scores)
     flags = Counter(kind for r in rows for kind in r.flags.split("; ") if kind)
     hours, unknown = _by_hour(rows)
     off = [h < OFFICE_HOURS[0] or h >= OFFICE_HOURS[1] for h in range(24)]
     return "".join((
-        _figure(charts.columns("score-distribution", labels, bins, label="calls by score"),
-                "Score distribution"),
+        _figure(charts.columns("score-distribution", labels, bins, label="calls by score",
+                               mark=mark), "Score distribution"),
+        _figure(charts.bars("score-by-section", [t for t, _ in sections],
+                            [m for _, m in sections], label="mean score by section",
+                            scale_max=100, fmt="{:.0f}%"),
+                "Mean score by section (% of its applicable points)"),
         _figure(charts.bars("score-by-team", [t for t, _ in teams], [m for _, m in teams],
                             label="mean score by team", scale_max=100), "Mean score by team"),
         _figure(charts.bars("score-by-agent", [a for a, _ in agents], [m for _, m in agents],
                             label="mean score by agent", scale_max=100),
                 "Mean score by agent (lowest 15)"),
-        _figure(charts.pareto("failed-items", [k for k, _ in top], [n for _, n in top],
+        _figure(charts.pareto("failed-items", [titles[k] for k, _ in top], [n for _, n in top],
                               label="items failed most"), "Items failed most (Pareto)"),
         _figure(charts.bars("flags-by-reason", list(flags), list(flags.values()),
                             label="flags by reason", fmt="{:.0f}"), "Flags by reason"),
@@ -247,6 +286,16 @@ def _day_charts(
                 "Calls by hour (red: off-hours)",
                 f"{unknown} call(s) without a start time" if unknown else ""),
     ))  # fmt: skip
+
+
+def _section_means(scores: Sequence[CallScore]) -> list[tuple[str, float]]:
+    """Each section's mean score over the calls it applied to, in the rubric's order."""
+    found: dict[str, list[float]] = {}
+    for score in scores:
+        for s in score.sections:
+            if s.score is not None:
+                found.setdefault(f"{s.title} (weight {s.weight:g})", []).append(s.score)
+    return [(name, sum(v) / len(v)) for name, v in found.items()]
 
 
 def _means(rows: Sequence[ScoreRow], key: Any) -> list[tuple[str, float]]:

@@ -2,8 +2,9 @@
 
 Everything here is **association, not cause**: a failed item that goes with
 low scores may be a symptom of hard calls rather than their reason. For each
-failed item, risk event kind and off-hours we report the raw difference in
-mean score (and in the share of dissatisfied customers, where the sentiment
+failed item, risk event kind, off-hours and repeat contact (the ``repeat_contact``
+flag of ``qa topics``: the customer called back about the same reason) we report
+the raw difference in mean score (and in the share of dissatisfied customers, where the sentiment
 at the end of the call is below 0) between calls with and without it, a
 percentile-bootstrap 95% interval, and beside it a difference adjusted for call
 duration: the mean of the differences within duration tertiles, weighted by
@@ -27,10 +28,13 @@ from typing import Literal
 from qa_toolkit.errors import UsageError
 from qa_toolkit.review.workflow import StoreLike, opened
 from qa_toolkit.store.records import Filters
-from qa_toolkit.store.reviews import features_bodies
+from qa_toolkit.store.reviews import features_bodies, score_flag_rows
+from qa_toolkit.store.topics import call_topic_rows
 
-GroupBy = Literal["team", "agent", "queue", "hour"]
-GROUP_BY: tuple[GroupBy, ...] = ("team", "agent", "queue", "hour")
+GroupBy = Literal["team", "agent", "queue", "hour", "topic"]
+GROUP_BY: tuple[GroupBy, ...] = ("team", "agent", "queue", "hour", "topic")
+# The review flag ``qa topics`` raises on a call the customer called back about.
+REPEAT_KIND = "repeat_contact"
 # Working hours for the off-hours comparison (local time of the call's start).
 WORK_START_H, WORK_END_H = 9, 18
 _MIN_ARM = 3  # fewest calls on each side to report an effect
@@ -49,6 +53,7 @@ class CallRow:
     failed: frozenset[str]
     risks: frozenset[str]
     points_lost: tuple[tuple[str, float], ...]
+    repeat: bool = False  # followed by a repeat contact: not resolved at first contact
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,6 +162,8 @@ def drivers_from_rows(rows: Sequence[CallRow], by: str = "team", *, seed: int = 
         effects.extend([found] if found else [])
     off = effect([r for r in rows if r.hour is not None], _off_hours, "off_hours", seed=seed)
     effects.extend([off] if off else [])
+    repeat = effect(rows, lambda r: r.repeat, REPEAT_KIND, seed=seed)
+    effects.extend([repeat] if repeat else [])
     lost: dict[str, float] = defaultdict(float)
     for row in rows:
         for item, points in row.points_lost:
@@ -178,11 +185,12 @@ def analyse_drivers(
     until: str | None = None,
     seed: int = 0,
 ) -> DriverReport:
-    """Which failed items, risk events and off-hours go with low scores, per group.
+    """Which failed items, risk events, off-hours and repeat contacts go with low scores.
 
     Args:
         store: the store or its path.
-        by: ``team``, ``agent``, ``queue`` or ``hour`` (of the call's start).
+        by: ``team``, ``agent``, ``queue``, ``hour`` (of the call's start) or ``topic`` (the
+            contact reason ``qa topics`` stored).
         since: calls on or after this day.
         until: calls on or before this day.
         seed: the bootstrap's seed.
@@ -205,6 +213,9 @@ def read_rows(store: StoreLike, by: str, filters: Filters) -> list[CallRow]:
             if item.status == "fail":
                 failed[item.score_key][item.item_id] = item.max_points - item.points
         bodies = features_bodies(st.conn, [s.score_key for s in scores])
+        topics = call_topic_rows(st.conn, [s.call_id for s in scores]) if by == "topic" else {}
+        repeats = {r["score_key"] for r in score_flag_rows(st.conn, [s.score_key for s in scores])
+                   if r["kind"] == REPEAT_KIND}  # fmt: skip
         out = []
         for s in scores:
             feats = bodies.get(s.score_key, {})
@@ -212,12 +223,13 @@ def read_rows(store: StoreLike, by: str, filters: Filters) -> list[CallRow]:
             risks = frozenset(e.get("kind", "") for e in (feats.get("details") or {}).get(
                 "risk_events") or ())  # fmt: skip
             hour = int(s.start_time[11:13]) if s.start_time and len(s.start_time) >= 13 else None
-            group = {"team": s.team, "agent": s.agent_id, "queue": s.queue,
+            topic = topics[s.call_id].topic_id if s.call_id in topics else ""
+            group = {"team": s.team, "agent": s.agent_id, "queue": s.queue, "topic": topic,
                      "hour": "" if hour is None else f"{hour:02d}"}[by] or "(none)"  # fmt: skip
             lost = failed.get(s.score_key, {})
             out.append(CallRow(
                 s.call_id, group, s.score, None if end is None else end < 0, s.duration_s, hour,
-                frozenset(lost), risks, tuple(sorted(lost.items())),
+                frozenset(lost), risks, tuple(sorted(lost.items())), s.score_key in repeats,
             ))  # fmt: skip
     return out
 

@@ -86,9 +86,10 @@ def priority_of(
         # its strength.
         plain.insert(2, "low_predicted_rating")
     for kind in plain:
-        for flag in (f for f in flags if f.kind == kind):
+        # The review rules name each risk event's kind (risk_escalation, risk_cancel, …).
+        for flag in (f for f in flags if f.kind == kind or f.kind.startswith(f"{kind}_")):
             sure = 1.0 if flag.strength is None else flag.strength
-            candidates.append(Priority(SEVERITY[kind] * sure, f"{kind}: {flag.reason}"))
+            candidates.append(Priority(SEVERITY[kind] * sure, f"{flag.kind}: {flag.reason}"))
             break
     if predicted_low is not None:
         why = next((f.reason for f in flags if f.kind == "low_predicted_rating"), "")

@@ -25,7 +25,11 @@ def review_queue(
     kinds: Sequence[str] = (),
     budget: float | None = None,
 ) -> tuple[QueueEntry, ...]:
-    """The flagged calls (newest score of each), most worth a review first, filtered.
+    """The flagged calls (newest score of each, as reviewed), most worth a review first.
+
+    A reviewer's verdicts re-total a call (:mod:`qa_toolkit.review.reviewed`): a call whose
+    reviewed score clears the threshold, with no other flag, leaves the queue; one a
+    verdict pushes below it joins.
 
     Calls are ranked by their review priority (:mod:`qa_toolkit.review.priority`:
     severity × confidence, with the reason in one line), then by date.
@@ -93,6 +97,7 @@ def review_queue(
                     int(open_appeals),
                     rank.value,
                     rank.reason,
+                    row.auto_score,
                 )  # fmt: skip
             )
     out.sort(key=lambda e: (-e.priority, e.call_date, e.start_time, e.call_id))

@@ -7,6 +7,7 @@ each has ``to_dict`` for JSON output (the CLI's ``--format json``, the web app).
 from __future__ import annotations
 
 import json
+import sqlite3
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
@@ -91,6 +92,17 @@ class AuditEntry:
         out["detail"] = {k: json.loads(v) for k, v in self.detail}
         return out
 
+    @classmethod
+    def from_row(cls, row: sqlite3.Row) -> AuditEntry:
+        """An entry from its ``reviews`` row."""
+        detail = json.loads(row["detail"] or "{}")
+        return cls(
+            row["review_id"], row["call_id"], row["score_key"] or "", row["action"],
+            row["item_id"] or "", row["reviewer"], row["status"] or "", row["comment"],
+            int(row["version"]), row["expected_version"], bool(row["conflict"]),
+            tuple(sorted((k, json.dumps(v)) for k, v in detail.items())), row["created_at"],
+        )  # fmt: skip
+
 
 @dataclass(frozen=True, slots=True)
 class ItemOverride:
@@ -160,6 +172,7 @@ class QueueEntry:
     open_appeals: int
     priority: float = 0.0
     priority_reason: str = ""
+    auto_score: float | None = None  # the machine's score; ``score`` is the reviewed one
 
     def to_dict(self) -> dict[str, Any]:
         """The entry as a JSON-ready dict."""

@@ -1,23 +1,32 @@
-"""One call's drill-down: flags, review state, failed items, counterfactual, causes."""
+"""One call's drill-down: flags, review state, failed items, counterfactual, causes, history.
+
+The score shown is the reviewed score (:mod:`qa_toolkit.review.reviewed`): reviewers' item
+verdicts in place of the machine's, the machine's score beside it.
+"""
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from pathlib import Path
 from typing import Any
 
 from qa_toolkit.review.causes import Counterfactual, RootCause, counterfactual, root_causes
 from qa_toolkit.review.flags import call_flags
 from qa_toolkit.review.priority import Priority, review_priority
-from qa_toolkit.review.records import Appeal, ItemOverride, ReviewState
-from qa_toolkit.review.workflow import StoreLike, appeals, item_overrides, opened, review_state
+from qa_toolkit.review.records import Appeal, AuditEntry, ItemOverride, ReviewState
+from qa_toolkit.review.reviewed import DEFAULT_THRESHOLD, score_terms
+from qa_toolkit.review.workflow import (
+    StoreLike,
+    appeals,
+    history,
+    item_overrides,
+    opened,
+    review_state,
+)
 from qa_toolkit.rubric.schema import Rubric
 from qa_toolkit.scoring.types import CallScore, Flag
-from qa_toolkit.store.reviews import score_run
 from qa_toolkit.types import Transcript
 
-# Used only when neither the caller, the rubric nor the run names a threshold.
-DEFAULT_THRESHOLD = 70.0
+__all__ = ["DEFAULT_THRESHOLD", "CallDetail", "call_detail"]
 _FEATURES = ("duration_s", "agent_talk_share", "dead_air_share", "hold_count",
              "customer_sentiment_start", "customer_sentiment_end", "risk_count")  # fmt: skip
 
@@ -36,6 +45,7 @@ class CallDetail:
     appeals: tuple[Appeal, ...]
     transcript: Transcript | None
     features: tuple[tuple[str, Any], ...]
+    history: tuple[AuditEntry, ...] = ()
 
     @property
     def priority(self) -> Priority:
@@ -53,17 +63,20 @@ class CallDetail:
             "root_causes": [asdict(c) for c in self.causes],
             "overrides": [o.to_dict() for o in self.overrides],
             "appeals": [a.to_dict() for a in self.appeals],
+            "history": [h.to_dict() for h in self.history],
         }  # fmt: skip
 
     def lines(self) -> list[tuple[str, dict[str, Any]]]:
         """The terminal drill-down: (text, click style) per line; evidence is highlighted."""
         s = self.score
+        auto = f" (machine {s.auto_score:.1f})" if s.reviewed and s.auto_score is not None else ""
         out: list[tuple[str, dict[str, Any]]] = [
-            (f"{s.call_id}  score {s.score:.1f} ({s.band})  rubric {s.rubric_id} "
+            (f"{s.call_id}  score {s.score:.1f} ({s.band}){auto}  rubric {s.rubric_id} "
              f"v{s.rubric_version}  review: {self.state.status} v{self.state.version}",
              {"bold": True}),
         ]  # fmt: skip
         out += [(f"  flag {f.kind}: {f.reason}", {"fg": "yellow"}) for f in self.flags]
+        out += [(f"  resolved {f.kind}: {f.reason}", {"fg": "green"}) for f in s.resolved]
         if self.flags:
             rank = self.priority
             out.append((f"  priority {rank.value:.2f}: {rank.reason}", {"fg": "yellow"}))
@@ -86,6 +99,7 @@ class CallDetail:
         out += [(f"  appeal {a.appeal_id} {a.item_id or '(call)'}: {a.status}"
                  f"{' final' if a.final else ''}: {a.reason}", {"fg": "cyan"})
                 for a in self.appeals]  # fmt: skip
+        out += [_history_line(h) for h in self.history]
         out += self._transcript_lines()
         return out
 
@@ -147,21 +161,22 @@ def call_detail(
             counterfactual(score, limit), root_causes(score, limit, transcript),
             item_overrides(st, call_id), appeals(st, call_id=call_id), transcript,
             tuple((k, values[k]) for k in _FEATURES if values.get(k) is not None),
+            history(st, call_id),
         )  # fmt: skip
 
 
 def _threshold(st: Any, score_key: str, rubric: Rubric | None) -> float:
     if rubric is not None and rubric.flag_below is not None:
         return rubric.flag_below
-    row = score_run(st.conn, score_key)
-    path = row[0].get("rubric") if row else None
-    if path and Path(path).is_file():
-        from qa_toolkit.rubric import load_rubric
+    below = score_terms(st, score_key).flag_below
+    return DEFAULT_THRESHOLD if below is None else below
 
-        try:
-            used = load_rubric(path)
-        except Exception:  # a rubric edited since is no threshold source; fall back
-            return DEFAULT_THRESHOLD
-        if row and (used.id, str(used.version)) == row[1:] and used.flag_below is not None:
-            return used.flag_below
-    return DEFAULT_THRESHOLD
+
+def _history_line(entry: AuditEntry) -> tuple[str, dict[str, Any]]:
+    """One history entry; an action that lost a race is marked as not applied."""
+    what = " ".join(p for p in (entry.action, entry.item_id, "→", entry.status) if p)
+    line = f"  history v{entry.version} {entry.created_at[:19]} {entry.reviewer}: {what}"
+    if entry.conflict:
+        return (f"{line}  CONFLICT, not applied (expected v{entry.expected_version}): "
+                f"{entry.comment}", {"fg": "magenta"})  # fmt: skip
+    return f"{line}: {entry.comment}", {"dim": True}

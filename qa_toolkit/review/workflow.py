@@ -46,6 +46,7 @@ from qa_toolkit.review.records import (
     ReviewState,
     ReviewStatus,
 )
+from qa_toolkit.review.reviewed import retotaller
 from qa_toolkit.rubric.schema import Rubric
 from qa_toolkit.scoring.types import STATUSES
 from qa_toolkit.store import Store
@@ -219,11 +220,14 @@ def override_item(
         points = float(auto["max_points"]) if status == "pass" else 0.0
         detail = {"auto_status": auto["status"], "auto_points": float(auto["points"]),
                   "points": points, "max_points": float(auto["max_points"])}  # fmt: skip
+        retotal = retotaller(st, call.call_id, call.score_key, rubric)
         with transaction(st.conn, st.path) as conn:
             entry = _append(
                 conn, call, "override", reviewer, status, reason, expected_version,
                 item_id=item_id, detail=detail,
             )  # fmt: skip
+            if not entry.conflict:
+                retotal(conn, entry)
         _raise_if_conflict(entry, call_id)
         return _override(entry)
 
@@ -252,7 +256,7 @@ def history(store: StoreLike, call_id: str) -> tuple[AuditEntry, ...]:
     with opened(store) as st:
         scored_call(st, call_id)
         rows = sql.review_rows(st.conn, call_id)
-    return tuple(_entry(r) for r in rows)
+    return tuple(AuditEntry.from_row(r) for r in rows)
 
 
 def file_appeal(
@@ -326,6 +330,7 @@ def decide_appeal(
     with opened(store) as st:
         before = appeal(st, appeal_id)
         call = scored_call(st, before.call_id)
+        retotal = retotaller(st, call.call_id, call.score_key, None)
         with transaction(st.conn, st.path) as conn:
             if sql.appeal_is_final(conn, appeal_id):
                 raise InvalidTransitionError(
@@ -335,8 +340,9 @@ def decide_appeal(
             sql.decide_appeal(conn, appeal_id, decision=decision, reason=reason,
                               reviewer=reviewer, final=final, when=utc_now())  # fmt: skip
             detail = {"appeal_id": appeal_id, "final": final}
-            _append(conn, call, "appeal_decided", reviewer, decision, reason, None,
-                    item_id=before.item_id, detail=detail)  # fmt: skip
+            entry = _append(conn, call, "appeal_decided", reviewer, decision, reason, None,
+                            item_id=before.item_id, detail=detail)  # fmt: skip
+            retotal(conn, entry)
         return appeal(st, appeal_id)
 
 
@@ -451,16 +457,6 @@ def _auto_item(conn: sqlite3.Connection, call: ScoredCall, item_id: str) -> sqli
             fix=f"use one of {_one_of(sorted(known))}",
         )
     return row
-
-
-def _entry(row: sqlite3.Row) -> AuditEntry:
-    detail = json.loads(row["detail"] or "{}")
-    return AuditEntry(
-        row["review_id"], row["call_id"], row["score_key"] or "", row["action"],
-        row["item_id"] or "", row["reviewer"], row["status"] or "", row["comment"],
-        int(row["version"]), row["expected_version"], bool(row["conflict"]),
-        tuple(sorted((k, json.dumps(v)) for k, v in detail.items())), row["created_at"],
-    )  # fmt: skip
 
 
 def _override(entry: AuditEntry) -> ItemOverride:

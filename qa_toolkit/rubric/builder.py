@@ -47,6 +47,7 @@ def build_rubric(data: Any, problems: Problems) -> Rubric | None:
     _check_unique_ids(data, problems)
     order = _check_references(data, problems, _option_references(events, built))
     weighted = _resolve_weights(built, raw_sections, problems)
+    taxonomy = _check_topics(data, problems)
     if problems.found or not isinstance(header, RubricSpec):
         return None
     bands = header.bands or DEFAULT_BANDS
@@ -62,7 +63,34 @@ def build_rubric(data: Any, problems: Problems) -> Rubric | None:
         sections=tuple(weighted),
         order=order,
         source=problems.origin,
+        taxonomy=taxonomy,
     )
+
+
+def _check_topics(data: dict[str, Any], problems: Problems) -> str | None:
+    """The taxonomy the rubric names, resolved, with every ``applies_if.topic`` found in it."""
+    uses = [(loc, body["applies_if"]["topic"]) for _, loc, body in _raw_nodes(data)
+            if isinstance(body.get("applies_if"), dict)
+            and isinstance(body["applies_if"].get("topic"), str)]  # fmt: skip
+    value = data.get("taxonomy")
+    if not isinstance(value, str):
+        for loc, _ in uses:
+            problems.add((*loc, "applies_if", "topic"), "a topic condition needs the rubric's "
+                         "taxonomy: add 'taxonomy: FILE' at the top")  # fmt: skip
+        return None
+    options = resolve_detector("topic").options
+    try:
+        path, ids = options.taxonomy_ids(value, problems.context["rubric_dir"])  # type: ignore[attr-defined]
+    except ValueError as error:
+        problems.add(("taxonomy",), str(error))
+        return None
+    for loc, topic in uses:
+        if topic not in ids:
+            problems.add(
+                (*loc, "applies_if", "topic"),
+                f"no topic {topic!r} in {value}{did_you_mean(topic, list(ids))}",
+            )
+    return str(path)
 
 
 def _split_options(

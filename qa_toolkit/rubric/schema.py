@@ -14,6 +14,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from qa_toolkit.scoring.types import LOWEST_BAND as LOWEST_BAND  # re-exported: the band below all
+from qa_toolkit.scoring.types import ScoreTerms, band_of
+
 RUBRIC_SCHEMA = "qa-toolkit/rubric@1"
 Id = str
 SpeakerScope = Literal["agent", "customer", "any"]
@@ -82,16 +85,20 @@ class Window(Strict):
 
 
 class AppliesIf(Strict):
-    """When an item applies; otherwise it is n.a. and left out of the total."""
+    """When an item applies; otherwise it is n.a. and left out of the total.
+
+    ``topic`` names a contact reason of the taxonomy the rubric's ``taxonomy:`` gives.
+    """
 
     event: Id | None = None
     item: Id | None = None
+    topic: Id | None = None
     status: Literal["pass", "fail"] = "pass"
 
     @model_validator(mode="after")
     def _one_condition(self) -> AppliesIf:
-        if (self.event is None) == (self.item is None):
-            raise ValueError("give exactly one of event or item")
+        if sum(x is not None for x in (self.event, self.item, self.topic)) != 1:
+            raise ValueError("give exactly one of event, item or topic")
         return self
 
 
@@ -143,6 +150,8 @@ class RubricSpec(Strict):
     bands: dict[str, float] = Field(default_factory=dict)
     flag_below: float | None = Field(default=None, ge=0, le=100)
     flag_dissatisfied_below: float | None = Field(default=None, ge=-2, le=2)
+    # A topic taxonomy (relative to the rubric) for items' applies_if: {topic: …}.
+    taxonomy: str | None = None
     events: dict[str, Any] = Field(default_factory=dict)
     sections: list[Any] = Field(min_length=1)
 
@@ -216,6 +225,7 @@ class Rubric:
     order: tuple[str, ...] = ()
     source: str = ""
     flag_dissatisfied_below: float | None = None
+    taxonomy: str | None = None  # the topic taxonomy's path, resolved
 
     @property
     def items(self) -> tuple[Item, ...]:
@@ -224,13 +234,12 @@ class Rubric:
 
     def band_for(self, score: float) -> str:
         """The band a score falls in."""
-        for name, low in self.bands:
-            if score >= low:
-                return name
-        return LOWEST_BAND
+        return band_of(self.bands, score)
 
-
-LOWEST_BAND = "poor"
+    @property
+    def terms(self) -> ScoreTerms:
+        """The bands and flag threshold a score of this rubric is judged by."""
+        return ScoreTerms(self.bands, self.flag_below)
 
 
 def local_text(text: LocalText | None, language: str = "en", default: str = "") -> str:

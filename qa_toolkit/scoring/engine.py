@@ -22,6 +22,7 @@ from qa_toolkit.rubric.detectors import Detection, View, resolve_detector
 from qa_toolkit.rubric.schema import Event, Item, Rubric, local_text
 from qa_toolkit.rubric.scope import select
 from qa_toolkit.scoring.features import compute_features, has_timing
+from qa_toolkit.scoring.totals import totals, verdict_flags
 from qa_toolkit.scoring.types import (
     DISSATISFIED_KIND,
     LOW_PREDICTION_KIND,
@@ -61,29 +62,28 @@ def score_call(
     feats.update(features or {})
     run = Evaluation(transcript, rubric, feats).run()
     items = tuple(run.items[item.id] for item in rubric.items)
-    sections = _section_scores(rubric, items, run.language)
-    raw = _weighted(sections)
-    auto_failed = any(i.critical and i.status == "fail" for i in items)
-    score = 0.0 if auto_failed else raw
+    frames = ((s.id, local_text(s.title, run.language, s.id), s.weight) for s in rubric.sections)
+    total = totals(frames, items)
     outcome = _outcome(transcript, feats)
     flags = (
-        *_flags(transcript, rubric, items, sections, score),
+        *_flags(transcript, rubric, items, total.sections, total.score),
         *_estimate_flags(rubric, run.detections, outcome),
     )
     return CallScore(
         call_id=transcript.call_id,
         rubric_id=rubric.id,
         rubric_version=rubric.version,
-        score=score,
-        raw_score=raw,
-        band=rubric.band_for(score),
-        auto_failed=auto_failed,
+        score=total.score,
+        raw_score=total.raw_score,
+        band=rubric.band_for(total.score),
+        auto_failed=total.auto_failed,
         items=items,
-        sections=sections,
+        sections=total.sections,
         features=tuple(sorted(feats.items())),
         flags=flags,
         outcome=outcome,
         predicted=_predicted(rubric, run.detections),
+        flag_below=rubric.flag_below,
     )
 
 
@@ -126,6 +126,7 @@ class Evaluation:
         self._event_specs = {e.id: e for e in rubric.events}
         self._item_specs = {i.id: i for i in rubric.items}
         self._by_id = {u.id: u for u in transcript.utterances}
+        self._topics: dict[str, Detection] = {}
 
     def run(self) -> Evaluation:
         """Evaluate every event and item of the rubric, in dependency order."""
@@ -175,12 +176,30 @@ class Evaluation:
                 return None
             why = f"applies only when {cond.event!r} happens, and it did not"
             return Detection("na", (Evidence("", "", 0.0, 0.0, "", why), *found.evidence[:1]))
-        assert cond.item is not None  # the schema requires event or item
+        if cond.topic is not None:
+            return self._off_topic(cond.topic)
+        assert cond.item is not None  # the schema requires event, item or topic
         other = self.items[cond.item]
         if other.status == cond.status:
             return None
         why = f"applies only when {cond.item!r} is {cond.status}; it was {other.status}"
         return Detection("na", (Evidence("", "", 0.0, 0.0, "", why),))
+
+    def _off_topic(self, topic: str) -> Detection | None:
+        """None when the call's contact reason is ``topic`` (``topic.v1`` on the rubric's
+        taxonomy), else an n.a. verdict quoting what the customer came about."""
+        if topic not in self._topics:
+            info = resolve_detector("topic")
+            options = info.options.model_validate({"taxonomy": self.rubric.taxonomy,
+                                                   "topic": topic})  # fmt: skip
+            whole = View(self.transcript, self.transcript.utterances, "the customer's opening",
+                         self.features, "customer")  # fmt: skip
+            self._topics[topic] = info.detect(whole, options)
+        found = self._topics[topic]
+        if found.status == "pass":
+            return None
+        why = f"applies only when the contact reason is {topic!r}"
+        return Detection("na", (Evidence("", "", 0.0, 0.0, "", why), *found.evidence[:1]))
 
     def view(self, node: Item | Event) -> View | None:
         """What a node's detector reads: its scope and the verdicts so far.
@@ -218,29 +237,6 @@ def _anchor_missing(target: str | None) -> Detection:
     return Detection("na", (Evidence("", "", 0.0, 0.0, "", why),))
 
 
-def _section_scores(
-    rubric: Rubric, items: tuple[ItemResult, ...], language: str
-) -> tuple[SectionScore, ...]:
-    scores = []
-    for section in rubric.sections:
-        mine = [i for i in items if i.section_id == section.id and i.status != "na"]
-        earned = sum(i.points for i in mine)
-        possible = sum(i.max_points for i in mine)
-        score = 100.0 * earned / possible if possible > 0 else None
-        title = local_text(section.title, language, section.id)
-        scores.append(SectionScore(section.id, title, section.weight, earned, possible, score))
-    return tuple(scores)
-
-
-def _weighted(sections: tuple[SectionScore, ...]) -> float:
-    """Weighted mean of the scorable sections; their weights are renormalised."""
-    scorable = [s for s in sections if s.score is not None and s.weight > 0]
-    total = sum(s.weight for s in scorable)
-    if total <= 0:
-        return 0.0
-    return sum(s.weight * (s.score or 0.0) for s in scorable) / total
-
-
 def _flags(
     transcript: Transcript,
     rubric: Rubric,
@@ -248,17 +244,7 @@ def _flags(
     sections: tuple[SectionScore, ...],
     score: float,
 ) -> tuple[Flag, ...]:
-    flags = []
-    timed = has_timing(transcript)
-    for item in items:
-        if item.critical and item.status == "fail":
-            where = next((f" at {e.where(timed)}" for e in item.evidence if e.utterance_id), "")
-            reason = item.evidence[0].reason if item.evidence else "no evidence"
-            flags.append(Flag("critical_failed", f"{item.item_id} failed{where}: {reason}"))
-    if not any(s.score is not None for s in sections):
-        flags.append(Flag("not_scorable", "no rubric item applied to this call"))
-    if rubric.flag_below is not None and score < rubric.flag_below:
-        flags.append(Flag("below_threshold", f"score {score:.1f} is below {rubric.flag_below:g}"))
+    flags = list(verdict_flags(items, sections, score, rubric.flag_below, has_timing(transcript)))
     speakers = {u.speaker for u in transcript.utterances if u.text.strip()}
     if not transcript.utterances:
         flags.append(Flag("empty_transcript", "the transcript has no utterances"))

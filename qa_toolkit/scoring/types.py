@@ -74,6 +74,11 @@ class ItemResult:
     category: str = ""
     hint: str = ""  # what would have made it pass, in the call's language
     value: float | None = None  # the number behind the verdict (an estimate, a prediction)
+    # Set when a reviewer's verdict (an override, an upheld appeal) replaced the machine's:
+    # the machine's status and points, and who changed it and why.
+    auto_status: Status | None = None
+    auto_points: float | None = None
+    review: str = ""
 
     @property
     def points_lost(self) -> float:
@@ -94,7 +99,13 @@ class ItemResult:
             "hint": self.hint,
             "value": None if self.value is None else round(self.value, 4),
             "evidence": [e.to_dict() for e in self.evidence],
-        }
+            **(
+                {"auto_status": self.auto_status, "auto_points": self.auto_points,
+                 "review": self.review}
+                if self.auto_status is not None
+                else {}
+            ),
+        }  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,6 +223,50 @@ class Outcome:
         )
 
 
+LOWEST_BAND = "poor"
+
+
+def band_of(bands: tuple[tuple[str, float], ...], score: float) -> str:
+    """The band a score falls in: the first (name, minimum) it reaches, from the highest down.
+
+    A score below every minimum gets :data:`LOWEST_BAND`.
+    """
+    for name, low in bands:
+        if score >= low:
+            return name
+    return LOWEST_BAND
+
+
+@dataclass(frozen=True, slots=True)
+class ScoreTerms:
+    """What a score's band and flags were judged by, besides its items: the rubric's bands
+    (name, minimum score, highest first) and its ``flag_below``.
+
+    The store keeps them with each score, so a reviewer's verdicts re-band and re-flag the
+    call by the rubric it was scored with, even when that file has changed or moved since.
+    """
+
+    bands: tuple[tuple[str, float], ...]
+    flag_below: float | None
+
+    def band_for(self, score: float) -> str:
+        """The band a score falls in."""
+        return band_of(self.bands, score)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The terms as a JSON-ready dict."""
+        return {"bands": [[name, low] for name, low in self.bands], "flag_below": self.flag_below}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ScoreTerms | None:
+        """Read :meth:`to_dict` back; None for an empty dict (a score stored without terms)."""
+        if not data or "bands" not in data:
+            return None
+        bands = tuple((str(name), float(low)) for name, low in data["bands"])
+        below = data.get("flag_below")
+        return cls(bands, None if below is None else float(below))
+
+
 @dataclass(frozen=True, slots=True)
 class CallScore:
     """A call scored against a rubric.
@@ -219,6 +274,13 @@ class CallScore:
     ``score`` is 0–100 after auto-fail (a failed critical item sets it to 0);
     ``raw_score`` is the weighted score before auto-fail, kept so a reviewer
     sees what the call would have scored.
+
+    A score read from the store is the *reviewed* score: reviewers' item verdicts
+    (overrides, upheld appeals) replace the machine's, and ``score``, ``band``,
+    ``auto_failed`` and the scorer's ``flags`` follow from them. ``auto_score`` is
+    then the machine's score (equal to ``score`` until a reviewer changes a verdict),
+    and ``resolved`` the scorer's flags the review cleared, each with why. A score
+    fresh from the engine has neither.
     """
 
     call_id: str
@@ -234,6 +296,14 @@ class CallScore:
     flags: tuple[Flag, ...]
     outcome: Outcome | None = None
     predicted: Predicted | None = None
+    flag_below: float | None = None  # the rubric's threshold: below it, a call is flagged
+    auto_score: float | None = None
+    resolved: tuple[Flag, ...] = ()
+
+    @property
+    def reviewed(self) -> bool:
+        """Whether a reviewer's verdict replaced any of the machine's."""
+        return any(i.auto_status is not None for i in self.items)
 
     @property
     def timed(self) -> bool:
@@ -260,13 +330,18 @@ class CallScore:
             ``root_causes`` (failed items, most points lost first) and, when
             estimated, ``outcome`` (resolved probability, satisfaction −2..2);
             with a calibrated call model, ``predicted`` (its item, value and
-            how likely the rating is low).
+            how likely the rating is low). A stored score adds ``auto_score``
+            (the machine's) and ``resolved_flags`` (flags the review cleared).
         """
         failed = sorted((i for i in self.items if i.status == "fail"), key=lambda i: -i.points_lost)
         return {
             "schema": SCORE_SCHEMA,
             "call_id": self.call_id,
-            "rubric": {"id": self.rubric_id, "version": self.rubric_version},
+            "rubric": {
+                "id": self.rubric_id,
+                "version": self.rubric_version,
+                **({"flag_below": self.flag_below} if self.flag_below is not None else {}),
+            },
             "score": round(self.score, 2),
             "raw_score": round(self.raw_score, 2),
             "band": self.band,
@@ -286,4 +361,10 @@ class CallScore:
             ],
             **({"outcome": self.outcome.to_dict()} if self.outcome is not None else {}),
             **({"predicted": self.predicted.to_dict()} if self.predicted is not None else {}),
-        }
+            **(
+                {"auto_score": round(self.auto_score, 2),
+                 "resolved_flags": [f.to_dict() for f in self.resolved]}
+                if self.auto_score is not None
+                else {}
+            ),
+        }  # fmt: skip

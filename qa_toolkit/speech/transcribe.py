@@ -7,6 +7,12 @@ Three layouts, three ways to know who spoke:
 - mono (or fake stereo, the same signal on both channels): voice activity,
   speaker embeddings and clustering find the speakers, and what they say tells
   the agent from the customer.
+
+Each signal goes through the VAD once (:func:`~qa_toolkit.speech.asr.vad_chunks.find_speech`);
+its speech serves language detection, decoding and, for mono calls, diarization.
+The language is detected once per call, then the model for that language
+decodes it (``model="auto"``): the speech windows of every side together, in
+batches, unless ``decoding="sequential"``.
 """
 
 from __future__ import annotations
@@ -21,8 +27,20 @@ import numpy as np
 from qa_toolkit.errors import AudioError, UsageError
 from qa_toolkit.io.audio import Audio, is_silent, load_audio
 from qa_toolkit.speech.asr import load_engine
-from qa_toolkit.speech.asr.base import SAMPLE_RATE_HZ, AsrEngine, AsrOptions, AsrSegment, Progress
+from qa_toolkit.speech.asr.base import (
+    DECODINGS,
+    SAMPLE_RATE_HZ,
+    AsrEngine,
+    AsrOptions,
+    AsrSegment,
+    BatchedAsrEngine,
+    Decoding,
+    Progress,
+    SpeechSignal,
+)
 from qa_toolkit.speech.asr.chinese import clean_mandarin
+from qa_toolkit.speech.asr.routing import AUTO, RoutedEngine, decoder_for, is_auto
+from qa_toolkit.speech.asr.vad_chunks import decode_ranges, find_speech, join
 from qa_toolkit.speech.turns import Side, drop_bleed, merge_turns, split_at_pauses
 from qa_toolkit.types import (
     SPEAKERS,
@@ -38,13 +56,28 @@ from qa_toolkit.types import (
 logger = logging.getLogger(__name__)
 
 _FIX_SILENT = "check that the recording holds the call (not only silence or hold music)"
+# Speech given to language detection: the library looks at two 30 s windows at most.
+_DETECT_S = 60.0
 
 
 @dataclass(frozen=True, slots=True)
 class _Request:
     engine: AsrEngine
     options: AsrOptions
+    decoding: Decoding
     progress: Progress | None
+
+
+@dataclass(frozen=True, slots=True)
+class _Decoded:
+    """What one call's audio became, and what decoded it."""
+
+    utterances: tuple[Utterance, ...]
+    speaker_source: SpeakerSource
+    confidence: float
+    language: str
+    engine: AsrEngine
+    decoding: Decoding
 
 
 def transcribe(
@@ -60,6 +93,7 @@ def transcribe(
     hotwords: Sequence[str] = (),
     call_id: str | None = None,
     device: str = "cpu",
+    decoding: Decoding = "batched",
     progress: Progress | None = None,
     asr: AsrEngine | None = None,
 ) -> Transcript:
@@ -70,18 +104,23 @@ def transcribe(
         agent: the agent's side as its own file (with ``customer``, instead of ``path``).
         customer: the customer's side as its own file.
         engine: ``faster-whisper`` (default), ``openai-whisper`` or ``transformers``.
-        model: model name or path (see ``qa models``); None picks the best installed.
+        model: ``auto`` or None (English-only model for English, multilingual
+            for other languages, as installed), or a model name or path that
+            decodes every call (see ``qa models``).
         language: ``en``, ``zh`` or None / ``auto`` to detect it.
         agent_channel: the agent's channel in a stereo file (0 or 1).
         vad: drop non-speech before decoding (keeps Whisper from inventing text).
         hotwords: domain vocabulary, e.g. product and company names.
         call_id: defaults to the file name without extension.
         device: ``cpu`` or ``cuda``.
+        decoding: ``batched`` (the speech windows of all sides decoded together;
+            faster-whisper with VAD) or ``sequential`` (the engine's own loop).
         progress: ``progress(step, done_s, total_s)`` callback.
         asr: an already loaded engine (overrides ``engine``, ``model``, ``device``).
 
     Returns:
-        The :class:`Transcript`, utterances in time order.
+        The :class:`Transcript`, utterances in time order; ``engine.model`` names
+        the model that decoded it.
 
     Raises:
         AudioError: a file is missing, corrupt, or holds no speech.
@@ -94,11 +133,13 @@ def transcribe(
         'agent'
     """
     files = _check_inputs(path, agent, customer)
+    if decoding not in DECODINGS:
+        raise UsageError(f"unknown decoding '{decoding}'", fix="pass batched or sequential")
     lang = None if language in (None, "", "auto") else language
-    loaded = asr or load_engine(engine, model, device=device)
+    loaded = asr or load_engine(engine, AUTO if is_auto(model) else model, device=device)
     _check_language(loaded, lang)
     options = AsrOptions(language=lang, vad=vad, hotwords=tuple(hotwords))
-    request = _Request(loaded, options, progress)
+    request = _Request(loaded, options, decoding, progress)
     if agent is not None and customer is not None:
         sides = (load_audio(agent), load_audio(customer))
         result = _two_sides(request, sides[0].mono(), sides[1].mono(), str(agent))
@@ -107,27 +148,26 @@ def transcribe(
         audio = load_audio(files[0])
         result = _one_file(request, audio, agent_channel)
         source = _source((audio,))
-    utterances, speaker_source, confidence, language_found = result
-    if not utterances:
+    if not result.utterances:
         raise AudioError(
             ", ".join(files), "holds no speech (silence or noise only)", fix=_FIX_SILENT
         )
-    return Transcript(
+    made = Transcript(
         call_id=call_id or call_id_for(files),
-        utterances=utterances,
-        language=language_found,
+        utterances=result.utterances,
+        language=result.language,
         duration_s=source.duration_s,
         source=source,
-        engine=_engine_info(loaded, request.options),
-        speaker_source=speaker_source,
-        role_confidence=confidence,
+        engine=_engine_info(result, request.options),
+        speaker_source=result.speaker_source,
+        role_confidence=result.confidence,
     )
+    # Hand back exactly what the Transcript JSON keeps (times to the millisecond, probabilities
+    # to four places), so a transcript equals itself read back from its file.
+    return Transcript.from_dict(made.to_dict())
 
 
-_Result = tuple[tuple[Utterance, ...], SpeakerSource, float, str]
-
-
-def _one_file(request: _Request, audio: Audio, agent_channel: int) -> _Result:
+def _one_file(request: _Request, audio: Audio, agent_channel: int) -> _Decoded:
     if audio.channels >= 2:
         from qa_toolkit.speech.diarize import is_fake_stereo
 
@@ -139,39 +179,94 @@ def _one_file(request: _Request, audio: Audio, agent_channel: int) -> _Result:
     return _mono(request, audio.mono(), audio.path)
 
 
-def _two_sides(request: _Request, agent: np.ndarray, customer: np.ndarray, origin: str) -> _Result:
+def _two_sides(request: _Request, agent: np.ndarray, customer: np.ndarray, origin: str) -> _Decoded:
     if is_silent(agent) and is_silent(customer):
         raise AudioError(origin, "is silent on both sides", fix=_FIX_SILENT)
-    language = request.options.language or _detect(request.engine, agent, customer)
+    wanted = _wants_speech(request)
+    speech = tuple(_speech(samples, wanted) for samples in (agent, customer))
+    language = request.options.language or _detect(request.engine, speech)
+    decoder = decoder_for(request.engine, language)
     options = _with_language(request.options, language)
-    sides = []
-    pairs: tuple[tuple[Speaker, np.ndarray], ...] = (("agent", agent), ("customer", customer))
-    for role, samples in pairs:
-        segments: tuple[AsrSegment, ...] = ()
-        if not is_silent(samples):
-            step = _step(request.progress, f"transcribe {role}")
-            segments = request.engine.transcribe(samples, options, step).segments
-        sides.append(Side(role, samples, _clean(segments, language)))
+    decoding, results = _recognise(request, decoder, speech, options, ("agent", "customer"))
+    roles: tuple[Speaker, Speaker] = ("agent", "customer")
+    sides = [
+        Side(role, signal.samples, _clean(segments, language))
+        for role, signal, segments in zip(roles, speech, results, strict=True)
+    ]
     kept = drop_bleed(sides, SAMPLE_RATE_HZ)
-    return merge_turns(kept), "channel", 1.0, language
+    return _Decoded(merge_turns(kept), "channel", 1.0, language, decoder, decoding)
 
 
-def _mono(request: _Request, samples: np.ndarray, origin: str) -> _Result:
+def _mono(request: _Request, samples: np.ndarray, origin: str) -> _Decoded:
     if is_silent(samples):
         raise AudioError(origin, "is silent", fix=_FIX_SILENT)
-    language = request.options.language or _detect(request.engine, samples)
+    # Diarization needs the speech regions even when decoding goes without VAD.
+    regions = find_speech(samples)
+    signal = SpeechSignal(samples, regions if request.options.vad else ())
+    language = request.options.language or _detect(request.engine, (signal,))
+    decoder = decoder_for(request.engine, language)
     options = _with_language(request.options, language)
-    step = _step(request.progress, "transcribe")
-    segments = _clean(request.engine.transcribe(samples, options, step).segments, language)
-    labelled, confidence = _diarized_roles(samples, segments, language, request.progress)
+    decoding, results = _recognise(request, decoder, (signal,), options, ("",))
+    segments = _clean(results[0], language)
+    labelled, confidence = _diarized_roles(samples, regions, segments, language, request.progress)
     sides = [
         Side(role, samples, tuple(seg for r, seg in labelled if r == role)) for role in SPEAKERS
     ]
-    return merge_turns(sides), "diarization", confidence, language
+    return _Decoded(merge_turns(sides), "diarization", confidence, language, decoder, decoding)
+
+
+def _wants_speech(request: _Request) -> bool:
+    """Whether a two-sided call needs its speech found here: to detect or to batch."""
+    if not request.options.vad:
+        return False
+    language = request.options.language
+    return language is None or _batches(request, decoder_for(request.engine, language))
+
+
+def _speech(samples: np.ndarray, wanted: bool) -> SpeechSignal:
+    """A side's signal with its speech regions (none for a silent side or when not wanted)."""
+    if is_silent(samples) or not wanted:
+        return SpeechSignal(samples, ())
+    return SpeechSignal(samples, find_speech(samples))
+
+
+def _batches(request: _Request, decoder: AsrEngine) -> bool:
+    return (
+        request.decoding == "batched"
+        and request.options.vad
+        and isinstance(decoder, BatchedAsrEngine)
+    )
+
+
+def _recognise(
+    request: _Request,
+    decoder: AsrEngine,
+    signals: Sequence[SpeechSignal],
+    options: AsrOptions,
+    names: Sequence[str],
+) -> tuple[Decoding, list[tuple[AsrSegment, ...]]]:
+    """Decode every signal: batched when the engine can and VAD found the speech."""
+    if _batches(request, decoder):
+        assert isinstance(decoder, BatchedAsrEngine)
+        regions = [
+            SpeechSignal(s.samples, tuple(decode_ranges(s.ranges, len(s.samples)))) for s in signals
+        ]
+        step = _step(request.progress, "transcribe")
+        results = decoder.transcribe_batch(regions, options, step)
+        return "batched", [r.segments for r in results]
+    out: list[tuple[AsrSegment, ...]] = []
+    for signal, name in zip(signals, names, strict=True):
+        if is_silent(signal.samples):
+            out.append(())
+            continue
+        step = _step(request.progress, f"transcribe {name}".strip())
+        out.append(decoder.transcribe(signal.samples, options, step).segments)
+    return "sequential", out
 
 
 def _diarized_roles(
     samples: np.ndarray,
+    regions: Sequence[tuple[int, int]],
     segments: tuple[AsrSegment, ...],
     language: str,
     progress: Progress | None,
@@ -179,7 +274,8 @@ def _diarized_roles(
     try:
         from qa_toolkit.speech.diarize import assign_roles, diarize, split_by_speaker
 
-        turns = diarize(samples, progress=_step(progress, "diarize"))
+        speech_s = [(start / SAMPLE_RATE_HZ, end / SAMPLE_RATE_HZ) for start, end in regions]
+        turns = diarize(samples, speech=speech_s, progress=_step(progress, "diarize"))
     except ImportError as error:
         logger.warning(
             "speaker diarization is not installed (%s); speakers left 'unknown'. "
@@ -195,14 +291,31 @@ def _diarized_roles(
     return labelled, assignment.confidence
 
 
-def _detect(engine: AsrEngine, *signals: np.ndarray) -> str:
-    """Detect the call's language once, from the first side with speech."""
-    for samples in signals:
-        if not is_silent(samples):
-            language, prob = engine.detect_language(samples)
-            logger.info("detected language %s (p=%.2f)", language, prob)
-            return language
+def _detect(engine: AsrEngine, signals: Sequence[SpeechSignal]) -> str:
+    """Detect the call's language once, from the first side with speech (its first minute)."""
+    for signal in signals:
+        if signal.ranges:
+            samples = join(signal.samples, _first(signal.ranges, _DETECT_S)).samples
+        elif not is_silent(signal.samples):
+            samples = signal.samples
+        else:
+            continue
+        language, prob = engine.detect_language(samples)
+        logger.info("detected language %s (p=%.2f)", language, prob)
+        return language
     return "en"
+
+
+def _first(ranges: Sequence[tuple[int, int]], seconds: float) -> list[tuple[int, int]]:
+    """The leading ranges that hold ``seconds`` of speech (the last one cut short)."""
+    left = int(seconds * SAMPLE_RATE_HZ)
+    out = []
+    for start, end in ranges:
+        if left <= 0:
+            break
+        out.append((start, min(end, start + left)))
+        left -= end - start
+    return out
 
 
 def _clean(segments: tuple[AsrSegment, ...], language: str) -> tuple[AsrSegment, ...]:
@@ -240,10 +353,11 @@ def _check_inputs(
 
 
 def _check_language(engine: AsrEngine, language: str | None) -> None:
-    english_only = Path(engine.model).name.endswith(".en") or engine.model.endswith(".en")
+    model = engine.route.model_for(language) if isinstance(engine, RoutedEngine) else engine.model
+    english_only = Path(model).name.endswith(".en") or model.endswith(".en")
     if english_only and language not in (None, "en"):
         raise UsageError(
-            f"model {engine.model} only knows English; it cannot transcribe '{language}'",
+            f"model {model} only knows English; it cannot transcribe '{language}'",
             fix="pass --model base (multilingual) for Mandarin",
         )
 
@@ -280,12 +394,14 @@ def _source(audios: tuple[Audio, ...]) -> AudioSource:
     )
 
 
-def _engine_info(engine: AsrEngine, options: AsrOptions) -> EngineInfo:
+def _engine_info(result: _Decoded, options: AsrOptions) -> EngineInfo:
     opts = (
         ("beam_size", str(options.beam_size)),
+        ("decoding", result.decoding),
         ("hotwords", ",".join(options.hotwords)),
         ("language", options.language or "auto"),
         ("vad", str(options.vad).lower()),
     )
+    engine = result.engine
     model = Path(engine.model).name if Path(engine.model).exists() else engine.model
     return EngineInfo(engine.name, model, engine.compute_type, opts)

@@ -147,9 +147,11 @@ class ScoreRow:
     language: str | None
     rubric_id: str
     rubric_version: str
-    score: float
+    score: float  # the reviewed score: reviewers' item verdicts in place of the machine's
+    auto_score: float  # the machine's score (equal to score until a reviewer changes a verdict)
     raw_score: float
     band: str
+    auto_band: str
     auto_failed: bool
     flagged: bool
     flags: str
@@ -162,6 +164,10 @@ class ScoreRow:
     outcome_satisfaction: float | None = None
     # How likely a calibrated call model's rating is low (None without a call model).
     predicted_low: float | None = None
+    # The scorer's flags the review cleared, and why ("" when none).
+    resolution: str = ""
+    # The call's contact reason from ``qa topics`` ("" when none was found or it never ran).
+    topic: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,13 +183,16 @@ class ItemRow:
     section_id: str
     title: str
     detector: str
-    status: str
+    status: str  # the reviewed verdict: a reviewer's where one was given, else the machine's
     points: float
     max_points: float
     critical: bool
     category: str
     evidence: str
     score_key: str
+    auto_status: str = ""  # the machine's verdict
+    auto_points: float | None = None
+    review: str = ""  # who changed the verdict and why ("" when nobody did)
 
 
 @dataclass(frozen=True, slots=True)
@@ -235,22 +244,27 @@ class RunRow:
 
 SCORE_SQL = """
 SELECT c.call_id, c.call_date, c.start_time, c.agent_id, c.team, c.queue, c.customer_id, c.kind,
-       c.duration_s, c.language, s.rubric_id, s.rubric_version, s.score, s.raw_score, s.band,
-       s.auto_failed, s.flagged, '' AS flags, s.run_id, s.created_at AS scored_at, s.score_key,
-       s.transcript_key,
+       c.duration_s, c.language, s.rubric_id, s.rubric_version, s.score, s.auto_score,
+       s.raw_score, s.band, s.auto_band, s.auto_failed, s.flagged, '' AS flags, s.run_id,
+       s.created_at AS scored_at, s.score_key, s.transcript_key,
        json_extract(s.body, '$.outcome.resolved') AS outcome_resolved,
        json_extract(s.body, '$.outcome.satisfaction') AS outcome_satisfaction,
-       json_extract(s.body, '$.predicted.low') AS predicted_low
-FROM scores s JOIN calls c ON c.call_id = s.call_id
+       json_extract(s.body, '$.predicted.low') AS predicted_low, s.resolution,
+       COALESCE(ct.topic_id, '') AS topic
+FROM effective_scores s JOIN calls c ON c.call_id = s.call_id
+LEFT JOIN call_topics ct ON ct.call_id = c.call_id
 WHERE {where}
 ORDER BY c.call_date, c.call_id, s.created_at
 """
 
 ITEM_SQL = """
 SELECT c.call_id, c.call_date, c.agent_id, c.team, s.rubric_id, i.item_id, i.section_id, i.title,
-       i.detector, i.status, i.points, i.max_points, i.critical, i.category, i.evidence,
-       s.score_key
-FROM item_results i JOIN scores s ON s.score_key = i.score_key JOIN calls c ON c.call_id = s.call_id
+       i.detector, COALESCE(v.status, i.status) AS status, COALESCE(v.points, i.points) AS points,
+       i.max_points, i.critical, i.category, i.evidence, s.score_key, i.status AS auto_status,
+       i.points AS auto_points, COALESCE(v.review, '') AS review
+FROM item_results i JOIN effective_scores s ON s.score_key = i.score_key
+JOIN calls c ON c.call_id = s.call_id
+LEFT JOIN reviewed_items v ON v.score_key = i.score_key AND v.item_id = i.item_id
 WHERE {where}
 ORDER BY c.call_id, s.created_at, i.section_id, i.item_id
 """
@@ -258,7 +272,8 @@ ORDER BY c.call_id, s.created_at, i.section_id, i.item_id
 FLAG_SQL = """
 SELECT c.call_id, c.call_date, c.agent_id, c.team, s.rubric_id, f.kind, f.reason, s.score_key,
        f.strength
-FROM flags f JOIN scores s ON s.score_key = f.score_key JOIN calls c ON c.call_id = s.call_id
+FROM effective_flags f JOIN effective_scores s ON s.score_key = f.score_key
+JOIN calls c ON c.call_id = s.call_id
 WHERE {where}
 ORDER BY c.call_id, f.position
 """
@@ -290,6 +305,8 @@ def score_from_body(body: Mapping[str, Any], categories: Mapping[str, str]) -> C
             max_points=i["max_points"], critical=i["critical"],
             evidence=tuple(Evidence(**e) for e in i["evidence"]),
             category=categories.get(i["id"], ""), hint=i.get("hint", ""), value=i.get("value"),
+            auto_status=i.get("auto_status"), auto_points=i.get("auto_points"),
+            review=i.get("review", ""),
         )
         for i in body["items"]
     )  # fmt: skip
@@ -308,10 +325,17 @@ def score_from_body(body: Mapping[str, Any], categories: Mapping[str, str]) -> C
         items=items,
         sections=sections,
         features=tuple(sorted(body.get("features", {}).items())),
-        flags=tuple(Flag(f["kind"], f["reason"], f.get("strength")) for f in body.get("flags", ())),
+        flags=_flags(body.get("flags", ())),
         outcome=Outcome.from_dict(body["outcome"]) if body.get("outcome") else None,
         predicted=Predicted.from_dict(body["predicted"]) if body.get("predicted") else None,
+        flag_below=body["rubric"].get("flag_below"),
+        auto_score=body.get("auto_score"),
+        resolved=_flags(body.get("resolved_flags", ())),
     )
+
+
+def _flags(data: Sequence[Mapping[str, Any]]) -> tuple[Flag, ...]:
+    return tuple(Flag(f["kind"], f["reason"], f.get("strength")) for f in data)
 
 
 __all__ = ["FailureRow", "Filters", "FlagRow", "ItemRow", "RunRow", "ScoreRow"]

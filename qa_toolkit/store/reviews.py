@@ -13,7 +13,7 @@ import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from qa_toolkit.scoring.types import Flag
+from qa_toolkit.scoring.types import CallScore, Flag, ScoreTerms
 
 Row = sqlite3.Row
 
@@ -22,10 +22,10 @@ Row = sqlite3.Row
 
 def latest_score_row(conn: sqlite3.Connection, call_id: str) -> Row | None:
     """The newest score of a call: (call_id, score_key, rubric_id, rubric_version, agent_id,
-    team, score)."""
+    team, score as reviewed)."""
     found: Row | None = conn.execute(
         "SELECT s.call_id, s.score_key, s.rubric_id, s.rubric_version, c.agent_id, c.team, "
-        "s.score FROM scores s JOIN calls c ON c.call_id = s.call_id WHERE s.call_id = ? "
+        "s.score FROM effective_scores s JOIN calls c ON c.call_id = s.call_id WHERE s.call_id = ? "
         "ORDER BY s.created_at DESC LIMIT 1",
         (call_id,),
     ).fetchone()
@@ -55,6 +55,42 @@ def score_run(conn: sqlite3.Connection, score_key: str) -> tuple[dict[str, Any],
         (score_key,),
     ).fetchone()
     return None if row is None else (json.loads(row[0]), str(row[1]), str(row[2]))
+
+
+def score_terms(conn: sqlite3.Connection, score_key: str) -> ScoreTerms | None:
+    """The bands and ``flag_below`` a stored score was judged by (None if not recorded)."""
+    row = conn.execute("SELECT terms FROM scores WHERE score_key = ?", (score_key,)).fetchone()
+    return None if row is None else ScoreTerms.from_dict(json.loads(row[0] or "{}"))
+
+
+def save_reviewed(
+    conn: sqlite3.Connection, score_key: str, reviewed: CallScore, *, review_id: str, when: str
+) -> None:
+    """Replace a score's reviewed rows with ``reviewed``; none when no verdict changed an item
+    (the machine's score is then the score again). Inside the caller's transaction."""
+    for table in ("reviewed_flags", "reviewed_items", "reviewed_scores"):
+        conn.execute(f"DELETE FROM {table} WHERE score_key = ?", (score_key,))
+    if not reviewed.reviewed:
+        return
+    resolution = "; ".join(f"{f.kind}: {f.reason}" for f in reviewed.resolved)
+    conn.execute(
+        "INSERT INTO reviewed_scores (score_key, call_id, score, raw_score, band, auto_failed, "
+        "flagged, resolution, body, review_id, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+        (score_key, reviewed.call_id, reviewed.score, reviewed.raw_score, reviewed.band,
+         int(reviewed.auto_failed), int(bool(reviewed.flags)), resolution,
+         json.dumps(reviewed.to_dict(), ensure_ascii=False, sort_keys=True), review_id, when),
+    )  # fmt: skip
+    conn.executemany(
+        "INSERT INTO reviewed_items (score_key, item_id, status, points, review) "
+        "VALUES (?,?,?,?,?)",
+        [(score_key, i.item_id, i.status, i.points, i.review) for i in reviewed.items
+         if i.auto_status is not None],
+    )  # fmt: skip
+    conn.executemany(
+        "INSERT INTO reviewed_flags (score_key, position, kind, reason, strength) "
+        "VALUES (?,?,?,?,?)",
+        [(score_key, n, f.kind, f.reason, f.strength) for n, f in enumerate(reviewed.flags)],
+    )
 
 
 def features_bodies(conn: sqlite3.Connection, score_keys: Iterable[str]) -> dict[str, Any]:
@@ -172,15 +208,15 @@ def open_appeal_count(conn: sqlite3.Connection, call_id: str) -> int:
 
 
 def score_flag_rows(conn: sqlite3.Connection, score_keys: Sequence[str]) -> list[Row]:
-    """(score_key, kind, reason, strength) of every flag of the scores: the scorer's, in order,
-    then the review rules' (no strength)."""
+    """(score_key, kind, reason, strength) of every flag of the scores: the scorer's (as
+    reviewed), in order, then the review rules' (no strength)."""
     rows: list[Row] = []
     for start in range(0, len(score_keys), 400):
         chunk = list(score_keys[start : start + 400])
         marks = ",".join("?" * len(chunk))
         rows += conn.execute(
             f"SELECT score_key, kind, reason, strength, 0 AS rules, position AS n, '' AS at "
-            f"FROM flags WHERE score_key IN ({marks}) "
+            f"FROM effective_flags WHERE score_key IN ({marks}) "
             f"UNION ALL SELECT score_key, kind, reason, NULL, 1, 0, created_at FROM review_flags "
             f"WHERE score_key IN ({marks}) ORDER BY rules, n, at, kind",
             [*chunk, *chunk],

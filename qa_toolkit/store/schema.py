@@ -14,7 +14,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from qa_toolkit.store.review_schema import V2_DESCRIPTION, V2_STATEMENTS
+from qa_toolkit.store.review_schema import (
+    V2_DESCRIPTION,
+    V2_STATEMENTS,
+    V4_DESCRIPTION,
+    V4_STATEMENTS,
+    V6_DESCRIPTION,
+    V6_STATEMENTS,
+)
+from qa_toolkit.store.topics_schema import V5_DESCRIPTION, V5_STATEMENTS
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,6 +190,9 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "runs, calls, transcripts, features, scores, items, flags, reviews, appeals", _V1),
     Migration(2, V2_DESCRIPTION, V2_STATEMENTS),
     Migration(3, "flag strength (how sure an estimated flag is)", _V3),
+    Migration(4, V4_DESCRIPTION, V4_STATEMENTS),
+    Migration(5, V5_DESCRIPTION, V5_STATEMENTS),
+    Migration(6, V6_DESCRIPTION, V6_STATEMENTS),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version
 TABLES: tuple[str, ...] = (
@@ -197,4 +208,9 @@ TABLES: tuple[str, ...] = (
     "appeals",
     "flag_runs",
     "review_flags",
+    "reviewed_scores",
+    "reviewed_items",
+    "reviewed_flags",
 )
+# Read models over the tables: the reviewed score where there is one, else the machine's.
+VIEWS: tuple[str, ...] = ("effective_scores", "effective_flags")

@@ -22,11 +22,13 @@ from qa_toolkit.store.connection import transaction
 TextFn = Callable[[str], str]
 TranscriptFn = Callable[[dict[str, Any]], dict[str, Any]]
 
-# Free-text fields of stored JSON bodies: evidence quotes and reasons, risk-event quotes.
-_TEXT_KEYS = frozenset({"quote", "reason", "text"})
+# Free-text fields of stored JSON bodies: evidence quotes and reasons, risk-event quotes,
+# a reviewer's reason on a reviewed item.
+_TEXT_KEYS = frozenset({"quote", "reason", "text", "review"})
 # (table, key column, text columns, JSON columns); every table that carries a call_id.
 _TABLES: tuple[tuple[str, str, tuple[str, ...], tuple[str, ...]], ...] = (
     ("scores", "score_key", (), ("body",)),
+    ("reviewed_scores", "score_key", ("resolution",), ("body",)),
     ("features", "features_key", (), ("body",)),
     ("reviews", "review_id", ("comment",), ()),
     ("appeals", "appeal_id", ("reason", "decision_reason"), ()),
@@ -57,7 +59,7 @@ def scrub_store(
         origin: the store's path, for errors.
         transcript_fn: redacts a Transcript JSON body.
         text_fn: redacts one free text.
-        redaction: the name recorded for redacted transcripts (``privacy.redact/<version>``).
+        redaction: the name recorded for redacted transcripts (``privacy.redact/r<rules>``).
         call_ids: only these calls.
     """
     with transaction(conn, origin) as tx:
@@ -136,20 +138,29 @@ def _item_results(conn: sqlite3.Connection, fn: TextFn, call_ids: Sequence[str] 
     return changed
 
 
+# Per-score rows with one free text: (table, key column beside score_key, text column).
+_PER_SCORE: tuple[tuple[str, str, str], ...] = (
+    ("flags", "position", "reason"),
+    ("review_flags", "kind", "reason"),
+    ("reviewed_flags", "position", "reason"),
+    ("reviewed_items", "item_id", "review"),
+)
+
+
 def _flags(conn: sqlite3.Connection, fn: TextFn, call_ids: Sequence[str] | None) -> int:
     where, params = _where_calls(call_ids, "s.call_id")
     changed = 0
-    for table, key in (("flags", "position"), ("review_flags", "kind")):
+    for table, key, column in _PER_SCORE:
         rows = conn.execute(
-            f"SELECT f.score_key, f.{key}, f.reason FROM {table} f "
+            f"SELECT f.score_key, f.{key}, f.{column} FROM {table} f "
             f"JOIN scores s ON s.score_key = f.score_key WHERE {where}",
             params,
         ).fetchall()
-        for score_key, which, reason in rows:
-            clean = fn(reason)
-            if clean != reason:
+        for score_key, which, text in rows:
+            clean = fn(text)
+            if clean != text:
                 conn.execute(
-                    f"UPDATE {table} SET reason = ? WHERE score_key = ? AND {key} = ?",
+                    f"UPDATE {table} SET {column} = ? WHERE score_key = ? AND {key} = ?",
                     (clean, score_key, which),
                 )
                 changed += 1

@@ -22,8 +22,8 @@ from typing import TYPE_CHECKING, Any
 
 from qa_toolkit.errors import StoreError
 from qa_toolkit.io.metadata import CallMetadata
-from qa_toolkit.scoring.types import CallScore
-from qa_toolkit.store import records
+from qa_toolkit.scoring.types import CallScore, ScoreTerms
+from qa_toolkit.store import coaching, records, search
 from qa_toolkit.store.connection import connect, current_version, transaction, utc_now
 from qa_toolkit.store.records import FailureRow, Filters, FlagRow, ItemRow, RunRow, ScoreRow
 from qa_toolkit.store.scrub import ScrubCounts, scrub_store
@@ -250,6 +250,7 @@ class Store:
                  transcript.language, transcript.duration_s, _json(transcript.to_dict()), run_id,
                  utc_now()),
             )  # fmt: skip
+            search.forget_transcript(conn, transcript_key)  # a replaced body is indexed again
             self._point_call(conn, call.call_id, transcript_key, transcript)
 
     def scrub(
@@ -272,6 +273,9 @@ class Store:
         """
         counts = scrub_store(self.conn, self.path, transcript_fn=transcript_fn, text_fn=text_fn,
                              redaction=redaction, call_ids=call_ids)  # fmt: skip
+        with self._write() as conn:  # comments, coaching and case notes; the search index
+            extra = coaching.scrub_free_text(conn, text_fn, call_ids)
+        counts = replace(counts, rows=counts.rows + extra)
         if compact:
             compact_store(self.conn)
         return counts
@@ -300,6 +304,7 @@ class Store:
         *,
         features: Mapping[str, Any],
         producers: Mapping[str, Any],
+        terms: ScoreTerms | None = None,
     ) -> None:
         """Store a call's features and score, its items and flags, in one transaction.
 
@@ -310,6 +315,8 @@ class Store:
             score: the score.
             features: the features, JSON-ready.
             producers: ``features`` and ``score`` producer identities, plus ``rubric_hash``.
+            terms: the rubric's bands and ``flag_below`` (``Rubric.terms``), by which a
+                reviewer's verdicts re-band and re-flag the call later.
         """
         now = utc_now()
         with self._write() as conn:
@@ -322,12 +329,13 @@ class Store:
             inserted = conn.execute(
                 "INSERT INTO scores (score_key, call_id, transcript_key, features_key, rubric_id, "
                 "rubric_version, rubric_hash, producer, score, raw_score, band, auto_failed, "
-                "flagged, body, run_id, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) "
-                "ON CONFLICT (score_key) DO NOTHING",
+                "flagged, body, run_id, created_at, terms) "
+                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (score_key) DO NOTHING",
                 (keys["score"], call_id, keys["transcript"], keys["features"], score.rubric_id,
                  str(score.rubric_version), producers["rubric_hash"], _json(producers["score"]),
                  score.score, score.raw_score, score.band, int(score.auto_failed),
-                 int(bool(score.flags)), _json(score.to_dict()), run_id, now),
+                 int(bool(score.flags)), _json(score.to_dict()), run_id, now,
+                 _json(terms.to_dict() if terms else {})),
             ).rowcount  # fmt: skip
             if inserted:
                 self._save_details(conn, keys["score"], score)
@@ -425,11 +433,15 @@ class Store:
             for r in rows
         ]  # fmt: skip
 
-    def call_score(self, score_key: str) -> tuple[CallScore, dict[str, Any]]:
-        """A stored score as a :class:`CallScore`, and its stored features."""
+    def call_score(
+        self, score_key: str, *, reviewed: bool = True
+    ) -> tuple[CallScore, dict[str, Any]]:
+        """A stored score and its features: as reviewed (``auto_score`` holds the machine's),
+        or with ``reviewed=False`` the machine's as stored."""
         row = self.conn.execute(
-            "SELECT s.body, f.body AS features FROM scores s JOIN features f "
-            "ON f.features_key = s.features_key WHERE s.score_key = ?",
+            "SELECT s.body, r.body AS reviewed, f.body AS features FROM scores s JOIN features f "
+            "ON f.features_key = s.features_key LEFT JOIN reviewed_scores r "
+            "ON r.score_key = s.score_key WHERE s.score_key = ?",
             (score_key,),
         ).fetchone()
         if row is None:
@@ -439,16 +451,20 @@ class Store:
                 "SELECT item_id, category FROM item_results WHERE score_key = ?", (score_key,)
             ).fetchall()
         )
-        return records.score_from_body(json.loads(row["body"]), categories), json.loads(
-            row["features"]
-        )
+        body = row["reviewed"] if reviewed and row["reviewed"] else row["body"]
+        score = records.score_from_body(json.loads(body), categories)
+        if score.auto_score is None:
+            score = replace(score, auto_score=score.score)
+        return score, json.loads(row["features"])
 
     def score_brief(self, score_key: str) -> tuple[float, tuple[str, ...]]:
-        """A stored score's value and its flags' kinds."""
-        row = self.conn.execute("SELECT score FROM scores WHERE score_key = ?", (score_key,))
+        """A stored score's value (as reviewed) and its flags' kinds."""
+        row = self.conn.execute(
+            "SELECT score FROM effective_scores WHERE score_key = ?", (score_key,)
+        )
         value = float(row.fetchone()[0])
         kinds = self.conn.execute(
-            "SELECT kind FROM flags WHERE score_key = ? ORDER BY position", (score_key,)
+            "SELECT kind FROM effective_flags WHERE score_key = ? ORDER BY position", (score_key,)
         )
         return value, tuple(str(k[0]) for k in kinds)
 

@@ -9,18 +9,18 @@ from __future__ import annotations
 
 import logging
 import secrets
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, abort, g, redirect, request, session, url_for
+from flask import Flask, g, request, session
 from werkzeug.wrappers import Response
 
-from qa_toolkit.web import routes, security
-from qa_toolkit.web.i18n import LANGUAGES, translator
+from qa_toolkit.web import access, auth, errors, kpi, routes, security
+from qa_toolkit.web.i18n import LANGUAGES, bound, translator
 
 _CSP = ("default-src 'self'; img-src 'self' data:; media-src 'self'; style-src 'self'; "
         "script-src 'self'; frame-ancestors 'none'; form-action 'self'")  # fmt: skip
-_OPEN_ENDPOINTS = ("login", "static", "report_css")
 _STRONG_TOKEN = (
     "use a long random one: python -c 'import secrets; print(secrets.token_urlsafe(24))'"
 )
@@ -32,44 +32,76 @@ def create_app(
     token: str | None = None,
     users_file: str | Path | None = None,
     raw_text_allowed: bool = False,
+    user: str | None = None,
+    behind_proxy: bool = False,
 ) -> Flask:
     """The web app over the store at ``store_path``.
 
     Args:
         store_path: the store file (must exist: the app never creates one).
-        token: a shared secret every request must present once; None for none.
-        users_file: ``name:token`` lines; a user's token also names the reviewer.
+        token: a shared secret every browser must present once; None for none.
+        users_file: a users file (``qa users add``): sign-in with name and password and a
+            role per user. An older file of ``name:token`` lines is still read (each name a
+            supervisor signing in with their token).
         raw_text_allowed: show transcripts without PII redaction.
+        user: without a users file, the one user's name, recorded as the reviewer of every
+            action (default: the operating system's user name).
+        behind_proxy: served behind a reverse proxy that terminates HTTPS: trust its
+            ``X-Forwarded-*`` headers (one hop) and mark the session cookie ``Secure``.
 
     Returns:
         The Flask application (serve it with ``qa serve`` or any WSGI server).
 
+    Raises:
+        UsageError: a weak token, a missing store, or a malformed users file.
+
     Example:
-        >>> app = create_app("qa.db", token="a-long-random-secret")  # doctest: +SKIP
+        >>> app = create_app("qa.db", users_file="users.json")  # doctest: +SKIP
     """
+    from qa_toolkit.errors import UsageError
+
     path = Path(store_path)
-    for given in (token,) if token is not None else ():
-        problem = security.token_problem(given)
-        if problem:
-            from qa_toolkit.errors import UsageError
-
-            raise UsageError(f"the web token is too weak: {problem}", fix=_STRONG_TOKEN)
+    if token is not None and security.token_problem(token):
+        problem = security.token_problem(token)
+        raise UsageError(f"the web token is too weak: {problem}", fix=_STRONG_TOKEN)
     if not path.is_file():
-        from qa_toolkit.errors import UsageError
-
         raise UsageError(f"{path}: no such store", fix="run qa batch --store FILE first")
+    accounts = legacy = None
+    if users_file is not None:
+        if auth.is_accounts_file(users_file):
+            accounts = auth.AccountsFile(users_file)
+        else:
+            legacy = security.load_users(users_file)
     app = Flask(__name__)
     app.config.update(
         SECRET_KEY=secrets.token_bytes(32), STORE_PATH=str(path), TOKEN=token,
-        USERS=security.load_users(users_file) if users_file else {},
+        ACCOUNTS=accounts, USERS=legacy or {}, SINGLE_USER=user or _os_user(),
         RAW_TEXT=raw_text_allowed, SESSION_COOKIE_HTTPONLY=True,
-        SESSION_COOKIE_SAMESITE="Strict", MAX_CONTENT_LENGTH=64 * 1024,
+        SESSION_COOKIE_SAMESITE="Strict", SESSION_COOKIE_SECURE=behind_proxy,
+        SESSION_COOKIE_NAME="qa_session", PERMANENT_SESSION_LIFETIME=timedelta(hours=12),
+        MAX_CONTENT_LENGTH=64 * 1024,
     )  # fmt: skip
+    if behind_proxy:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
     app.extensions["qa_lockout"] = security.Lockout()
     _hide_tokens_in_logs()
     _hooks(app)
+    errors.register(app)
     routes.register(app)
+    kpi.register(app)
     return app
+
+
+def _os_user() -> str:
+    try:
+        import getpass
+
+        name = getpass.getuser()
+    except Exception:  # no login name (a container without one)
+        name = ""
+    return name if security.valid_name(name) else "reviewer"
 
 
 def _hide_tokens_in_logs() -> None:
@@ -82,26 +114,7 @@ def _hide_tokens_in_logs() -> None:
 def _hooks(app: Flask) -> None:
     @app.before_request
     def _guard() -> Response | None:
-        session.setdefault("csrf", security.new_csrf())
-        if (app.config["TOKEN"] or app.config["USERS"]) and "user" not in session:
-            lockout: security.Lockout = app.extensions["qa_lockout"]
-            client = request.remote_addr or "?"
-            if lockout.blocked(client):
-                abort(429, "too many wrong tokens from this address; try again in 10 minutes")
-            found = _presented_user(app)
-            if found is None and _token_presented():
-                lockout.failed(client)
-            if found is None and request.endpoint not in _OPEN_ENDPOINTS:
-                if request.method == "GET" and request.accept_mimetypes.accept_html:
-                    return redirect(url_for("login", next=request.full_path))
-                abort(401)
-            if found is not None:
-                session["user"] = found
-        if request.method == "POST" and not security.same_token(
-            request.form.get("csrf"), session.get("csrf")
-        ):
-            abort(400, "missing or wrong CSRF token")
-        return None
+        return auth.guard(app)
 
     @app.after_request
     def _headers(response: Response) -> Response:
@@ -126,18 +139,8 @@ def _hooks(app: Flask) -> None:
     def _strings() -> dict[str, Any]:
         language = session.get("lang", "en")
         return {"t": translator(language), "lang": language, "languages": LANGUAGES,
-                "csrf": session.get("csrf", ""), "user": session.get("user")}  # fmt: skip
-
-
-def _token_presented() -> bool:
-    return bool(
-        request.headers.get("Authorization", "").startswith("Bearer ")
-        or request.args.get("token")
-        or (request.endpoint == "login" and request.method == "POST" and request.form.get("token"))
-    )
-
-
-def _presented_user(app: Flask) -> str | None:
-    header = request.headers.get("Authorization", "")
-    given = header[7:] if header.startswith("Bearer ") else request.args.get("token", "")
-    return security.match_token(given, app.config["TOKEN"], app.config["USERS"])
+                "csrf": session.get("csrf", ""), "viewer": access.optional_viewer(),
+                "with_accounts": app.config["ACCOUNTS"] is not None,
+                "signed_in": bool(session.get("user")) and bool(
+                    app.config["ACCOUNTS"] or app.config["USERS"]),
+                **bound(language)}  # fmt: skip

@@ -14,7 +14,14 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from qa_toolkit.io.metadata import CallMetadata
-from qa_toolkit.scoring.types import CallScore, Evidence, Flag, ItemResult, SectionScore
+from qa_toolkit.scoring.types import (
+    CallScore,
+    Evidence,
+    Flag,
+    ItemResult,
+    ScoreTerms,
+    SectionScore,
+)
 from qa_toolkit.store import CallRecord, Store
 from qa_toolkit.types import Transcript, Utterance
 
@@ -26,7 +33,25 @@ _LINES = (
     ("agent", "I will send a replacement today."),
     ("customer", "Fine, thank you."),
 )
+# The same call in Mandarin, with the rubric's Chinese titles and hints, for the Chinese pages.
+_LINES_ZH = (
+    ("agent", "您好，欢迎致电，请问有什么可以帮您？"),
+    ("customer", "我的订单到货就坏了，请打 13800138000 回我电话。"),
+    ("agent", "这个不归我们部门管。"),
+    ("customer", "我要找你们经理。"),
+    ("agent", "我今天给您补发一件。"),
+    ("customer", "好吧，谢谢。"),
+)
+_TITLES = {"en": ("Greeting", "No blaming", "Resolution"), "zh": ("开场问候", "不推诿", "问题解决")}
+_HINTS = {
+    "en": ("", "Own the problem instead of passing the customer on.",
+           "End with a concrete next step and when it happens."),
+    "zh": ("", "主动承担问题，不要把客户推给其他部门。",
+           "结束前说明具体的下一步和时间。"),
+}  # fmt: skip
 _TEAMS = ("billing", "sales", "support")
+# The default rubric's bands and threshold, which a reviewer's verdicts re-total the calls by.
+TERMS = ScoreTerms((("excellent", 90.0), ("good", 75.0), ("needs_improvement", 60.0)), 70.0)
 
 
 def write_tone(path: Path, seconds: float = 30.0, rate_hz: int = 8000) -> Path:
@@ -43,34 +68,40 @@ def write_tone(path: Path, seconds: float = 30.0, rate_hz: int = 8000) -> Path:
     return path
 
 
-def _transcript(call_id: str) -> Transcript:
+def _transcript(call_id: str, language: str = "en") -> Transcript:
+    lines = _LINES_ZH if language == "zh" else _LINES
     utts = tuple(
         Utterance(f"u{n}", speaker, 4.0 * n + 1.0, 4.0 * n + 4.0, text)  # type: ignore[arg-type]
-        for n, (speaker, text) in enumerate(_LINES)
+        for n, (speaker, text) in enumerate(lines)
     )
-    return Transcript(call_id, utts, language="en", duration_s=26.0)
+    return Transcript(call_id, utts, language=language, duration_s=26.0)
 
 
-def _score(call_id: str, n: int) -> CallScore:
+def _score(call_id: str, n: int, language: str = "en") -> CallScore:
     bad = n % 3 == 0
-    blame = Evidence("u2", "agent", 9.0, 12.0, _LINES[2][1], "passes the customer on")
-    greet = Evidence("u0", "agent", 1.0, 4.0, _LINES[0][1], "greeting said")
+    lines, titles, hints = (
+        _LINES_ZH if language == "zh" else _LINES,
+        _TITLES[language],
+        _HINTS[language],
+    )
+    blame = Evidence("u2", "agent", 9.0, 12.0, lines[2][1], "passes the customer on")
+    greet = Evidence("u0", "agent", 1.0, 4.0, lines[0][1], "greeting said")
     items = (
-        ItemResult("greeting", "script", "Greeting", "phrase", "pass", 5, 5, False, (greet,)),
-        ItemResult("no_blame", "attitude", "No blaming", "phrase", "fail" if bad else "pass",
-                   0 if bad else 10, 10, False, (blame,), "agent_skill"),
-        ItemResult("resolution", "solving", "Resolution", "phrase", "fail" if n % 2 else "pass",
+        ItemResult("greeting", "script", titles[0], "phrase", "pass", 5, 5, False, (greet,)),
+        ItemResult("no_blame", "attitude", titles[1], "phrase", "fail" if bad else "pass",
+                   0 if bad else 10, 10, False, (blame,), "agent_skill", hints[1]),
+        ItemResult("resolution", "solving", titles[2], "phrase", "fail" if n % 2 else "pass",
                    0 if n % 2 else 10, 10, False,
-                   (Evidence("u4", "agent", 17.0, 20.0, _LINES[4][1], "no clear next step"),),
-                   "process"),
+                   (Evidence("u4", "agent", 17.0, 20.0, lines[4][1], "no clear next step"),),
+                   "process", hints[2]),
     )  # fmt: skip
     value = sum(i.points for i in items) / 25 * 100
     flags: tuple[Flag, ...] = (
-        (Flag("below_threshold", f"score {value:.0f} < 70"),) if value < 70 else ()
+        (Flag("below_threshold", f"score {value:.1f} is below 70"),) if value < 70 else ()
     )
     if bad:
         flags += (Flag("escalation", "customer asked for a manager"),)
-    band = "excellent" if value >= 90 else "good" if value >= 75 else "needs_improvement"
+    band = TERMS.band_for(value)
     # One section per item, weighted by its points, so the sections add up to the score.
     sections = tuple(
         SectionScore(i.section_id, i.section_id, i.max_points, i.points, i.max_points,
@@ -92,7 +123,12 @@ def _features(n: int) -> dict[str, object]:
 
 
 def seed_store(
-    path: str | Path, calls: int, *, audio: Path | None = None, day: str = "2026-11-21"
+    path: str | Path,
+    calls: int,
+    *,
+    audio: Path | None = None,
+    day: str = "2026-11-21",
+    chinese_every: int = 0,
 ) -> list[str]:
     """Fill a store with ``calls`` synthetic scored calls spread over a week.
 
@@ -101,6 +137,8 @@ def seed_store(
         calls: how many calls.
         audio: a recording every call points to (the web app serves it); none if not given.
         day: the last day of the week the calls fall on.
+        chinese_every: every n-th call (the n-th, 2n-th, …; call-00004 for 5) is in Mandarin,
+            scored with Chinese titles; 0 for none.
 
     Returns:
         The call ids, in order.
@@ -119,11 +157,13 @@ def seed_store(
             record = CallRecord(call_id, f"h{n}", "audio" if audio else "text", files, meta)
             store.save_call(run_id, record)
             keys = {"transcript": f"t{n}", "features": f"f{n}", "score": f"s{n}"}
-            store.save_transcript(run_id, keys["transcript"], record, _transcript(call_id),
-                                  producer={"demo": 1}, redaction="none")  # fmt: skip
+            language = "zh" if chinese_every and (n + 1) % chinese_every == 0 else "en"
+            store.save_transcript(run_id, keys["transcript"], record,
+                                  _transcript(call_id, language), producer={"demo": 1},
+                                  redaction="none")  # fmt: skip
             producers = {"features": {}, "score": {}, "rubric_hash": "demo"}
-            store.save_score(run_id, keys, call_id, _score(call_id, n), features=_features(n),
-                             producers=producers)  # fmt: skip
+            store.save_score(run_id, keys, call_id, _score(call_id, n, language),
+                             features=_features(n), producers=producers, terms=TERMS)  # fmt: skip
             ids.append(call_id)
         store.finish_run(run_id, status="done", calls=calls, failures=0)
     return ids

