@@ -259,11 +259,14 @@ def measure(
         for call in calls:
             if round_index > 0 and not call.timed:
                 continue
+            took = []
             for worker in workers:
                 if _applies(worker.config, call):
                     answer = worker.ask(_job(call))
                     runs.setdefault((worker.config.label, call.name), []).append(answer)
-        print(f"   round {round_index} done", file=sys.stderr, flush=True)
+                    took.append(f"{worker.config.label} {answer['wall_s']:.1f}s")
+            # Progress, and the raw times should the run be cut short.
+            print(f"   round {round_index}, {call.name}: {'; '.join(took)}", file=sys.stderr)
     return runs
 
 

@@ -40,10 +40,10 @@ logger = logging.getLogger(__name__)
 # AISHELL clip: a 25-character prompt tripled its character error). The text is
 # converted to simplified afterwards in any case.
 ZH_PROMPT = "以下是普通话的句子。"
-# Windows decoded in one batch. Measured on the 8 kHz two-file call (2 cores,
-# benchmarks/asr_speed.py): a call's windows rarely pass 16, and larger batches
-# only cost memory.
-BATCH_SIZE = 16
+# Windows decoded in one batch. Measured with base on 2 cores (16 windows of
+# the 8 kHz call): 8 at a time took 24.7 s and peaked at 1.27 GB, 16 at a time
+# 23.9 s and 1.86 GB; a batch worker's memory matters more than those 3%.
+BATCH_SIZE = 8
 # Speech this long that a batched window's words leave out (before the first
 # word, after the last, a range with none) gets a second pass (see
 # batched.missed); shorter stretches are breaths and clicks as often as words.
