@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -77,3 +77,34 @@ def tone(seconds: float, *, hz: float = 220.0, level: float = 0.3, rate: int = 1
     """A sine tone, loud enough not to count as silence."""
     t = np.arange(int(seconds * rate), dtype=np.float32) / rate
     return (level * np.sin(2 * np.pi * hz * t)).astype(np.float32)
+
+
+# ---------------------------------------------------------------- stores on both backends
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[str]:
+    """A throwaway PostgreSQL server for the session (tests/postgres_server.py); its URL."""
+    from .postgres_server import programs, server
+
+    pytest.importorskip("psycopg", reason="pip install 'qa-toolkit[postgres]'")
+    if programs() is None:
+        pytest.skip("PostgreSQL is not installed (scripts/install_system_deps.sh installs it)")
+    with server() as url:
+        yield url
+
+
+@pytest.fixture
+def postgres_url(postgres_server: str) -> str:
+    """A fresh, empty database on the session's server."""
+    from .postgres_server import new_database
+
+    return new_database(postgres_server)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_location(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Where a test's store lives: a new SQLite file, then a new PostgreSQL database."""
+    if request.param == "sqlite":
+        return str(tmp_path / "qa.db")
+    return str(request.getfixturevalue("postgres_url"))

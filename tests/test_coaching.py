@@ -6,7 +6,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-from pathlib import Path
 
 import pytest
 
@@ -22,13 +21,13 @@ from qa_toolkit.web.demo import seed_store  # noqa: E402
 
 
 @pytest.fixture()
-def store(tmp_path: Path) -> Path:
-    """12 demo calls, every fifth in Mandarin (call-00004, call-00009)."""
-    seed_store(tmp_path / "qa.db", 12, chinese_every=5)
-    return tmp_path / "qa.db"
+def store(store_location: str) -> str:
+    """12 demo calls, every fifth in Mandarin (call-00004, call-00009), on both backends."""
+    seed_store(store_location, 12, chinese_every=5)
+    return store_location
 
 
-def test_coaching_assignment_replaces_and_lists_per_reviewer(store: Path) -> None:
+def test_coaching_assignment_replaces_and_lists_per_reviewer(store: str) -> None:
     coaching.assign_call(store, "call-00001", "mei", by="wu", note="listen to the close")
     coaching.assign_call(store, "call-00002", "mei", by="wu")
     coaching.assign_call(store, "call-00001", "li", by="wu")  # reassigned
@@ -43,7 +42,7 @@ def test_coaching_assignment_replaces_and_lists_per_reviewer(store: Path) -> Non
         coaching.assign_call(store, "no-such-call", "mei", by="wu")
 
 
-def test_coaching_comments_in_call_order_untimed_last(store: Path) -> None:
+def test_coaching_comments_in_call_order_untimed_last(store: str) -> None:
     coaching.add_comment(store, "call-00001", "overall: rushed", author="mei")
     coaching.add_comment(store, "call-00001", "hand-off here", author="mei", at_s=17.25)
     coaching.add_comment(store, "call-00001", "good greeting", author="li", at_s=1.0)
@@ -57,7 +56,7 @@ def test_coaching_comments_in_call_order_untimed_last(store: Path) -> None:
             coaching.add_comment(store, "call-00001", author="mei", **bad)  # type: ignore[arg-type]
 
 
-def test_coaching_note_acknowledged_once_by_its_agent(store: Path) -> None:
+def test_coaching_note_acknowledged_once_by_its_agent(store: str) -> None:
     note = coaching.add_coaching_note(store, "agent1", "Say when the fix arrives", author="mei",
                                       call_id="call-00001", item_id="resolution")  # fmt: skip
     with pytest.raises(UsageError, match="agent1's"):
@@ -73,7 +72,7 @@ def test_coaching_note_acknowledged_once_by_its_agent(store: Path) -> None:
     ]
 
 
-def test_coaching_case_library_browse_and_export(store: Path) -> None:
+def test_coaching_case_library_browse_and_export(store: str) -> None:
     coaching.add_case(store, "call-00000", "bad", "Blame", by="mei", note="passes it on", at_s=9)
     coaching.add_case(store, "call-00004", "good", "greeting", by="mei")
     with pytest.raises(UsageError):
@@ -100,7 +99,7 @@ def test_coaching_case_library_browse_and_export(store: Path) -> None:
         coaching.export_cases(store, "xlsx")
 
 
-def test_coaching_redaction_reaches_the_workspace_text(store: Path) -> None:
+def test_coaching_redaction_reaches_the_workspace_text(store: str) -> None:
     coaching.add_comment(store, "call-00001", "customer said call 415-555-0199", author="mei")
     note = coaching.add_coaching_note(store, "agent1", "never read back 4111 1111 1111 1111",
                                       author="mei", call_id="call-00001")  # fmt: skip
@@ -119,7 +118,7 @@ def test_coaching_redaction_reaches_the_workspace_text(store: Path) -> None:
     assert len(texts) == 11  # the scrubbed call's index row is dropped, to be read again
 
 
-def test_coaching_search_by_words_finds_unflagged_calls_and_masks_numbers(store: Path) -> None:
+def test_coaching_search_by_words_finds_unflagged_calls_and_masks_numbers(store: str) -> None:
     state = search_index.IndexState()
     with Store(store) as st:
         assert search_index.refresh(st, state) == 12

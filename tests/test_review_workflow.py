@@ -28,12 +28,13 @@ from qa_toolkit.review import (
 )
 from qa_toolkit.store import Store
 
-from .review_helpers import RUDE, add_call, default_rubric, store_at
+from .review_helpers import RUDE, add_call, default_rubric
 
 
 @pytest.fixture()
-def store(tmp_path: Path) -> Store:
-    st = store_at(tmp_path)
+def store(store_location: str) -> Store:
+    """A store with one rude call, on SQLite and on PostgreSQL."""
+    st = Store(store_location)
     add_call(st, "c1", text=RUDE)
     yield st
     st.close()
@@ -106,7 +107,7 @@ def test_review_workflow_override_keeps_the_automatic_result(store: Store) -> No
 
 def test_review_workflow_concurrent_reviews_keep_both(tmp_path: Path, store: Store) -> None:
     # Two reviewers read version 0 in two connections; both decide.
-    other = Store(store.path)
+    other = Store(store.location)
     seen_a = review_state(store, "c1").version
     seen_b = review_state(other, "c1").version
     set_status(store, "c1", "confirmed", reviewer="mei", expected_version=seen_a)
@@ -165,3 +166,30 @@ def test_review_workflow_history_is_append_only_and_queue_shows_status(store: St
     assert review_queue(store, status="open") == ()
     with pytest.raises(UsageError):
         review_queue(store, status="closed")
+
+
+def test_review_workflow_racing_reviewers_one_wins_the_rest_are_kept_apart(store: Store) -> None:
+    # Six reviewers, each in a connection of their own, decide on version 0 at once: the
+    # write lock lets exactly one apply; the others are recorded as conflicts.
+    import threading
+
+    barrier, outcomes = threading.Barrier(6), []
+
+    def decide(n: int) -> None:
+        with Store(store.location) as mine:
+            barrier.wait()
+            try:
+                set_status(mine, "c1", "confirmed", reviewer=f"r{n}", expected_version=0)
+                outcomes.append("applied")
+            except ReviewConflictError:
+                outcomes.append("conflict")
+
+    threads = [threading.Thread(target=decide, args=(n,)) for n in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(outcomes) == ["applied"] + ["conflict"] * 5
+    entries = history(store, "c1")
+    assert len(entries) == 6 and sum(not e.conflict for e in entries) == 1
+    assert review_state(store, "c1").version == 1

@@ -40,23 +40,31 @@ PASSWORDS = {"mei": "mei-password-1", "wu": "wu-password-22", "agent0": "agent0-
 CHINESE_CALL = "call-00009"
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
-    """The app on a free loopback port with a users file, over 40 synthetic calls."""
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[str, str]]:
+    """The app on a free loopback port with a users file, over 40 synthetic calls, with its
+    store in a SQLite file and then in a PostgreSQL database."""
     from werkzeug.serving import make_server
 
+    from .postgres_server import new_database
+
     folder = tmp_path_factory.mktemp("web")
-    seed_store(folder / "qa.db", 40, audio=write_tone(folder / "call.wav", seconds=30.0),
+    db = str(folder / "qa.db")
+    if request.param == "postgresql":
+        db = new_database(request.getfixturevalue("postgres_server"))
+    seed_store(db, 40, audio=write_tone(folder / "call.wav", seconds=30.0),
                chinese_every=5)  # fmt: skip
     users = folder / "users.json"
     add_account(users, "mei", "reviewer", password=PASSWORDS["mei"])
     add_account(users, "wu", "supervisor", password=PASSWORDS["wu"])
     add_account(users, "agent0", "agent", password=PASSWORDS["agent0"])
-    app = create_app(folder / "qa.db", users_file=users)
+    app = create_app(db, users_file=users)
     httpd = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{httpd.server_port}", folder / "qa.db"
+    yield f"http://127.0.0.1:{httpd.server_port}", db
     httpd.shutdown()
 
 
@@ -100,7 +108,7 @@ class Pages:
 
 
 @pytest.fixture()
-def pages(browser: Any, server: tuple[str, Path]) -> Iterator[Pages]:
+def pages(browser: Any, server: tuple[str, str]) -> Iterator[Pages]:
     found = Pages(browser, server[0])
     yield found
     found.close()
@@ -131,7 +139,7 @@ def _override(page: Any, item_id: str, status: str, reason: str) -> None:
     form.locator("button").click()
 
 
-def test_web_browser_sign_in_roles_and_error_pages(pages: Pages, server: tuple[str, Path]) -> None:
+def test_web_browser_sign_in_roles_and_error_pages(pages: Pages, server: tuple[str, str]) -> None:
     page = pages.fresh()
     page.goto(server[0] + "/call/call-00001")
     assert "/login" in page.url
@@ -158,7 +166,7 @@ def test_web_browser_sign_in_roles_and_error_pages(pages: Pages, server: tuple[s
     assert "/agent/agent0" in agent.url
 
 
-def test_web_browser_queue_filters_and_pages(pages: Pages, server: tuple[str, Path]) -> None:
+def test_web_browser_queue_filters_and_pages(pages: Pages, server: tuple[str, str]) -> None:
     page = pages.as_user("mei")
     assert page.locator("#queue tbody tr").count() > 0
     everything = int(page.locator("#total b").inner_text())
@@ -177,7 +185,7 @@ def test_web_browser_queue_filters_and_pages(pages: Pages, server: tuple[str, Pa
 
 
 def test_web_browser_search_finds_unflagged_calls_by_words(
-    pages: Pages, server: tuple[str, Path]
+    pages: Pages, server: tuple[str, str]
 ) -> None:
     page = pages.as_user("mei")
     page.click("#nav-search")
@@ -201,7 +209,7 @@ def test_web_browser_search_finds_unflagged_calls_by_words(
     )
 
 
-def test_web_browser_evidence_click_seeks_audio(pages: Pages, server: tuple[str, Path]) -> None:
+def test_web_browser_evidence_click_seeks_audio(pages: Pages, server: tuple[str, str]) -> None:
     page = pages.as_user("mei")
     page.locator("#queue a", has_text="call-00000").click()
     page.wait_for_selector("audio")
@@ -228,7 +236,7 @@ def test_web_browser_evidence_click_seeks_audio(pages: Pages, server: tuple[str,
 
 
 def test_web_browser_review_appeal_and_decision_by_role(
-    pages: Pages, server: tuple[str, Path]
+    pages: Pages, server: tuple[str, str]
 ) -> None:
     base, store = server
     page = pages.as_user("mei")
@@ -258,7 +266,7 @@ def test_web_browser_review_appeal_and_decision_by_role(
 
 
 def test_web_browser_override_moves_the_score_on_queue_and_call_page(
-    pages: Pages, server: tuple[str, Path]
+    pages: Pages, server: tuple[str, str]
 ) -> None:
     # call-00001 scores 60 (its 'resolution' item fails) with only below_threshold: passing
     # the item with the form beside it lifts the call to 100, out of the queue.
@@ -279,7 +287,7 @@ def test_web_browser_override_moves_the_score_on_queue_and_call_page(
     assert page.locator("#queue a", has_text="call-00001").count() == 0
 
 
-def test_web_browser_assignment_and_timed_comment(pages: Pages, server: tuple[str, Path]) -> None:
+def test_web_browser_assignment_and_timed_comment(pages: Pages, server: tuple[str, str]) -> None:
     base, store = server
     boss = pages.as_user("wu")
     boss.goto(base + "/call/call-00006")
@@ -303,7 +311,7 @@ def test_web_browser_assignment_and_timed_comment(pages: Pages, server: tuple[st
 
 
 def test_web_browser_coaching_note_acknowledged_by_the_agent(
-    pages: Pages, server: tuple[str, Path]
+    pages: Pages, server: tuple[str, str]
 ) -> None:
     base, store = server
     page = pages.as_user("mei")
@@ -323,7 +331,7 @@ def test_web_browser_coaching_note_acknowledged_by_the_agent(
     assert done.acknowledged and done.reply == "understood" and done.item_id == "no_blame"
 
 
-def test_web_browser_case_library_add_browse_export(pages: Pages, server: tuple[str, Path]) -> None:
+def test_web_browser_case_library_add_browse_export(pages: Pages, server: tuple[str, str]) -> None:
     base, _ = server
     page = pages.as_user("mei")
     page.goto(base + "/call/call-00012")
@@ -344,7 +352,7 @@ def test_web_browser_case_library_add_browse_export(pages: Pages, server: tuple[
 
 
 def test_web_browser_chinese_call_page_has_no_english_labels(
-    pages: Pages, server: tuple[str, Path]
+    pages: Pages, server: tuple[str, str]
 ) -> None:
     page = pages.as_user("wu")
     page.goto(server[0] + f"/call/{CHINESE_CALL}")
@@ -374,7 +382,7 @@ def test_web_browser_chinese_call_page_has_no_english_labels(
     page.wait_for_selector("text=Score card")
 
 
-def test_web_browser_person_pages(pages: Pages, server: tuple[str, Path]) -> None:
+def test_web_browser_person_pages(pages: Pages, server: tuple[str, str]) -> None:
     page = pages.as_user("mei")
     page.locator("#queue a", has_text="agent0").first.click()
     assert page.locator('svg[data-chart="score-trend"] circle.dot').count() >= 3

@@ -4,7 +4,6 @@ call page and the day's numbers; a conflicting action is shown apart in the hist
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,9 +19,9 @@ CALL = "call-00001"
 
 
 @pytest.fixture()
-def client(tmp_path: Path) -> Any:
-    seed_store(tmp_path / "qa.db", 12)
-    return create_app(tmp_path / "qa.db", user="mei").test_client()
+def client(store_location: str) -> Any:
+    seed_store(store_location, 12)
+    return create_app(store_location, user="mei").test_client()
 
 
 def _form(client: Any, **fields: str) -> dict[str, str]:

@@ -20,9 +20,9 @@ from qa_toolkit.web.i18n import chart_words, reason  # noqa: E402
 
 
 @pytest.fixture()
-def client(tmp_path: Path) -> Any:
-    seed_store(tmp_path / "qa.db", 12, chinese_every=5)
-    return create_app(tmp_path / "qa.db", user="mei").test_client()
+def client(store_location: str) -> Any:
+    seed_store(store_location, 12, chinese_every=5)
+    return create_app(store_location, user="mei").test_client()
 
 
 def _csrf(client: Any, url: str) -> tuple[str, str]:

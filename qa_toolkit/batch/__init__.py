@@ -1,7 +1,9 @@
 """The daily batch: discover calls, transcribe, analyse, score and flag, resumable.
 
-- :mod:`~qa_toolkit.batch.run`: :func:`run_batch`, :func:`rescore` and the run loop;
+- :mod:`~qa_toolkit.batch.run`: :func:`run_batch` and :func:`rescore`;
+- :mod:`~qa_toolkit.batch.stages`: the run loop: claim, transcribe, score, store;
 - :mod:`~qa_toolkit.batch.tasks`: one call's work, as a worker process runs it;
+- :mod:`~qa_toolkit.batch.remote`: the same tasks storing their own results (Ray workers);
 - :mod:`~qa_toolkit.batch.types`: options, progress and outcome records;
 - :mod:`~qa_toolkit.batch.executors`: in-process, process pool and Ray.
 """

@@ -43,6 +43,8 @@ class Executor(Protocol):
 
     workers: int
     threads: int  # decoding threads a task may use; 0 lets the engine choose
+    # Whether tasks store their own results (workers that may be on other machines).
+    writes_results: bool
 
     def map(
         self, fn: Callable[[T], R], tasks: Sequence[T]
@@ -106,6 +108,7 @@ class InlineExecutor(_Closing):
     """Runs tasks one after another in this process (``--workers 1``)."""
 
     workers = 1
+    writes_results = False
 
     def __init__(self) -> None:
         self.threads = usable_cores()
@@ -124,6 +127,8 @@ class LocalExecutor(_Closing):
     Processes are spawned, not forked: a fork of a process that holds model
     threads can deadlock, and a spawned worker starts with only what it needs.
     """
+
+    writes_results = False
 
     def __init__(self, workers: int) -> None:
         self.workers = workers
@@ -237,8 +242,12 @@ class RayExecutor(_Closing):
 
     Ray reuses its worker processes between tasks, so each worker loads a model
     once, as with the local pool. The input files must be readable at the same
-    paths on every node (a shared disk).
+    paths on every node (a shared disk), and the workers write their results to
+    the store themselves (see :mod:`qa_toolkit.batch.remote`), so the store must
+    be reachable from every node too (a PostgreSQL URL).
     """
+
+    writes_results = True
 
     def __init__(self, workers: int, *, address: str | None = None) -> None:
         try:

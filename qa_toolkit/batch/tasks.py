@@ -154,6 +154,7 @@ class TaskResult:
     worker: str = ""
     peak_rss_mb: float = 0.0
     seconds: float = 0.0
+    stored: bool = False  # the worker wrote it to the store (see qa_toolkit.batch.remote)
 
     @property
     def ok(self) -> bool:

@@ -12,6 +12,10 @@ from dataclasses import dataclass, field
 
 from qa_toolkit.batch.budget import DEFAULT_CALL_BUDGET_S
 from qa_toolkit.batch.tasks import AsrSettings
+from qa_toolkit.store.claims import DEFAULT_LEASE_S
+
+# A call another batch is working on: this run leaves it to that one (see qa_toolkit.store.claims).
+CLAIMED_ELSEWHERE = "claimed_elsewhere"
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +34,8 @@ class BatchOptions:
         metadata_files: metadata tables named explicitly.
         call_budget_s: the most one call may take in one stage (transcription, then scoring);
             a call past it fails alone. ``None`` for no limit.
+        claim_lease_s: how long a claim on a call holds without renewal; the run renews its
+            claims every third of it, so only a batch that died lets them lapse.
     """
 
     asr: AsrSettings = field(default_factory=AsrSettings)
@@ -41,6 +47,7 @@ class BatchOptions:
     name_pattern: str | None = None
     metadata_files: tuple[str, ...] = ()
     call_budget_s: float | None = DEFAULT_CALL_BUDGET_S
+    claim_lease_s: float = DEFAULT_LEASE_S
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,7 +60,8 @@ class BatchProgress:
         total: calls this stage handles.
         failed: calls that failed in this stage so far.
         call_id: the call just finished.
-        status: ``done``, ``reused`` or ``failed`` (``started`` once, before the first call).
+        status: ``done``, ``reused``, ``failed`` or ``claimed_elsewhere`` (``started`` once,
+            before the first call).
         audio_s: seconds of audio processed (not reused) in this stage so far.
         reason: why the call failed.
     """
@@ -70,7 +78,8 @@ class BatchProgress:
 
 @dataclass(frozen=True, slots=True)
 class CallOutcome:
-    """What a run did with one call: ``done``, ``reused``, ``failed`` or ``duplicate``."""
+    """What a run did with one call: ``done``, ``reused``, ``failed``, ``duplicate``, or
+    ``claimed_elsewhere`` (another batch was working on it; its reason names that run)."""
 
     call_id: str
     status: str
@@ -135,7 +144,7 @@ def summary_lines(result: BatchResult) -> Iterable[str]:
     yield (
         f"{len(result.outcomes)} calls: {statuses['done']} processed{from_stored}, "
         f"{statuses['reused']} already done, {statuses['failed']} failed, "
-        f"{statuses['duplicate']} duplicate; "
+        f"{statuses['duplicate']} duplicate{_elsewhere(statuses[CLAIMED_ELSEWHERE])}; "
         f"{result.audio_hours:.2f} h of audio in {result.wall_s:.0f} s"
     )
     kinds = ", ".join(f"{kind} {n}" for kind, n in result.flag_counts()) or "none"
@@ -147,3 +156,7 @@ def summary_lines(result: BatchResult) -> Iterable[str]:
         yield f"  flagged {o.call_id}: {o.score:.1f} ({', '.join(o.flags)})"
     if len(flagged) > 10:
         yield f"  … and {len(flagged) - 10} more flagged call(s) (see the report)"
+
+
+def _elsewhere(count: int) -> str:
+    return f", {count} claimed elsewhere (another batch has them)" if count else ""

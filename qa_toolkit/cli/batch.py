@@ -20,6 +20,8 @@ import click
 from qa_toolkit.batch.budget import DEFAULT_CALL_BUDGET_S
 from qa_toolkit.batch.types import BatchOptions, BatchProgress, BatchResult, summary_lines
 from qa_toolkit.cli.errors import cli_errors, root_flag
+from qa_toolkit.cli.store_option import store_option
+from qa_toolkit.store.location import parse_location
 
 F = TypeVar("F", bound=Callable[..., Any])
 _STAGES = ("transcribe", "score")
@@ -114,8 +116,7 @@ def _asr_options(func: F) -> F:
 def _run_options(func: F) -> F:
     options = [
         click.option("--rubric", "-r", required=True, type=click.Path(), help="Rubric YAML."),
-        click.option("--store", "-s", "store_path", default="qa.db", show_default=True,
-                     type=click.Path(dir_okay=False), help="SQLite store file."),
+        store_option(),
         click.option("--report", "report_dir", type=click.Path(file_okay=False),
                      help="Write the HTML report of this run into this folder."),
         click.option("--workers", "-j", default=1, show_default=True, type=click.IntRange(1),
@@ -126,7 +127,10 @@ def _run_options(func: F) -> F:
                           "(0 = no limit)."),
         click.option("--executor", default="local", show_default=True,
                      type=click.Choice(["local", "ray"])),
-        click.option("--address", default=None, help="Ray cluster address (with --executor ray)."),
+        click.option("--address", default=None,
+                     help="Ray cluster to run on (with --executor ray): the head's HOST:PORT, "
+                          "ray://HOST:10001 or auto. Its workers write to --store, so give "
+                          "them one they reach (PostgreSQL)."),
         click.option("--format", "fmt", default="text", show_default=True,
                      type=click.Choice(["text", "json"]), help="json: the result on stdout."),
     ]  # fmt: skip
@@ -255,8 +259,7 @@ def _result_dict(result: BatchResult, report: Path | None) -> dict[str, Any]:
 
 @click.command("export")
 @click.option("--format", "fmt", required=True, type=click.Choice(["csv", "parquet", "jsonl"]))
-@click.option("--store", "-s", "store_path", default="qa.db", show_default=True,
-              type=click.Path(exists=True, dir_okay=False))  # fmt: skip
+@store_option(exists=True)
 @click.option("--out", "-o", default="-", show_default=True, help="File, or '-' for stdout.")
 @click.option("--table", default="scores", show_default=True,
               type=click.Choice(["scores", "items", "flags"]))  # fmt: skip
@@ -285,8 +288,7 @@ def export_command(ctx: click.Context, fmt: str, store_path: str, out: str, tabl
 
 
 @click.command("report")
-@click.option("--store", "-s", "store_path", default="qa.db", show_default=True,
-              type=click.Path(exists=True, dir_okay=False))  # fmt: skip
+@store_option(exists=True)
 @click.option("--out", "-o", "out_dir", required=True, type=click.Path(file_okay=False))
 @click.option("--date", default=None, help="The calls of this day (YYYY-MM-DD).")
 @click.option("--run", "run_id", default=None, help="The calls of this run (default: latest).")
@@ -307,10 +309,7 @@ __all__ = ["BatchDisplay", "batch_command", "export_command", "report_command", 
 
 
 @click.command("purge")
-@click.option(
-    "--store", "-s", "store_path", required=True, type=click.Path(exists=True, dir_okay=False),
-    help="The store to clean.",
-)  # fmt: skip
+@store_option(exists=True, required=True, help="The store to clean (a file or a URL).")
 def purge_command(store_path: str) -> None:
     """Redact personal data in every stored copy and compact the store.
 
@@ -326,7 +325,7 @@ def purge_command(store_path: str) -> None:
         counts = store.scrub(transcript_fn=redact_transcript_json, text_fn=redact_text,
                              redaction=redaction_identity(True), compact=True)  # fmt: skip
     click.echo(
-        f"{store_path}: {counts.transcripts} transcript(s) and {counts.rows} other row(s) "
-        "redacted; file compacted",
+        f"{parse_location(store_path)}: {counts.transcripts} transcript(s) and "
+        f"{counts.rows} other row(s) redacted; store compacted",
         err=True,
     )

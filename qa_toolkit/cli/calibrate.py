@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 import click
 
 from qa_toolkit.cli.errors import cli_errors
+from qa_toolkit.cli.store_option import StoreLocationType
 from qa_toolkit.errors import UsageError
 from qa_toolkit.progress import Progress
 
@@ -92,8 +93,8 @@ def _transcripts(
 )
 @click.option(
     "--store",
-    type=click.Path(exists=True, dir_okay=False),
-    help="Read the labelled calls' transcripts from a qa batch store.",
+    type=StoreLocationType(exists=True),
+    help="Read the labelled calls' transcripts from a qa batch store (a file or a URL).",
 )
 @click.option(
     "--folds",

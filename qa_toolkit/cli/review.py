@@ -15,9 +15,9 @@ from typing import Any
 import click
 
 from qa_toolkit.cli.errors import cli_errors
+from qa_toolkit.cli.store_option import store_option
 
-_STORE = click.option("-s", "--store", "store_path", default="qa.db", show_default=True,
-                      type=click.Path(dir_okay=False), help="SQLite store file.")  # fmt: skip
+_STORE = store_option()
 _RUBRIC = click.option("-r", "--rubric", type=click.Path(exists=True, dir_okay=False),
                        help="Rubric the reviewer works with (its version must match).")  # fmt: skip
 _FORMAT = click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")

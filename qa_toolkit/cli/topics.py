@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from qa_toolkit.cli.errors import cli_errors, report_error, root_flag
+from qa_toolkit.cli.store_option import store_option
 from qa_toolkit.errors import QAToolkitError
 
 _FORMAT = click.option("--format", "-f", "fmt", type=click.Choice(["text", "json"]),
@@ -42,11 +43,9 @@ def _read_inputs(inputs: tuple[Path, ...]) -> list[Any]:
 
 @click.command("topics")
 @click.argument("inputs", nargs=-1, type=click.Path(exists=True, path_type=Path))
-@click.option(
-    "-s",
-    "--store",
-    "store_path",
-    type=click.Path(dir_okay=False),
+@store_option(
+    default=None,
+    env=False,
     help="Store: read its calls, keep topics from day to day, save each call's topic.",
 )
 @click.option("--since", help="First day (default: the store's last day with calls).")
@@ -151,15 +150,7 @@ def _promote(store_path: str | None, topic: str, taxonomy: str | None, new_id: s
 
 
 @click.command("kpi")
-@click.option(
-    "-s",
-    "--store",
-    "store_path",
-    default="qa.db",
-    show_default=True,
-    type=click.Path(dir_okay=False),
-    help="SQLite store file.",
-)
+@store_option()
 @click.option("--since", help="First day (default: --days up to the last day with calls).")
 @click.option("--until", help="Last day (default: the last day with calls).")
 @click.option("--days", type=click.IntRange(1, 366), default=7, show_default=True)
@@ -263,11 +254,10 @@ def taxonomy_validate(files: tuple[str, ...]) -> None:
     type=click.Path(exists=True, dir_okay=False),
     help="CSV with call_id,topic (other: none of the topics).",
 )
-@click.option(
-    "-s",
-    "--store",
-    "store_path",
-    type=click.Path(exists=True, dir_okay=False),
+@store_option(
+    exists=True,
+    default=None,
+    env=False,
     help="Read the labelled calls' transcripts from this store.",
 )
 @click.option(

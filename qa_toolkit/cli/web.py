@@ -10,20 +10,15 @@ from pathlib import Path
 import click
 
 from qa_toolkit.cli.errors import cli_errors
+from qa_toolkit.cli.store_option import store_option
+from qa_toolkit.store.location import ENV_VAR, parse_location
 from qa_toolkit.web.security import LOOPBACK, token_problem
 
 _PASSWORD_ENV = "QA_PASSWORD"
 
 
 @click.command("serve")
-@click.option(
-    "--store",
-    "store_path",
-    default="qa.db",
-    show_default=True,
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="The results store.",
-)
+@store_option(exists=True, help=f"The results store: a file or a PostgreSQL URL (or ${ENV_VAR}).")
 @click.option(
     "--host",
     default="127.0.0.1",
@@ -59,7 +54,7 @@ _PASSWORD_ENV = "QA_PASSWORD"
 @click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 64),
               help="Requests served at once.")  # fmt: skip
 @click.option("--raw-text", is_flag=True, help="Show transcripts without PII masking.")
-def serve(store_path: Path, host: str, port: int, users_file: Path | None, token: str | None,
+def serve(store_path: str, host: str, port: int, users_file: Path | None, token: str | None,
           single_user: str | None, behind_proxy: bool, threads: int,
           raw_text: bool) -> None:  # fmt: skip
     """Serve the flagged queue, search, call pages, review, coaching and calibration."""
@@ -68,8 +63,6 @@ def serve(store_path: Path, host: str, port: int, users_file: Path | None, token
     problem = None if token is None else token_problem(token)
     if problem:
         raise click.UsageError(f"--token is too weak: {problem}")
-    if not store_path.is_file():
-        raise click.UsageError(f"{store_path}: no such store (run qa batch --store FILE first)")
     try:
         waitress = importlib.import_module("waitress")
     except ImportError:
@@ -87,7 +80,7 @@ def serve(store_path: Path, host: str, port: int, users_file: Path | None, token
     guard = " (sign in with your name and password)" if users_file else ""
     if token and not users_file:
         guard = " (sign in with the token)"
-    click.echo(f"serving {store_path} on http://{host}:{port}/{guard}", err=True)
+    click.echo(f"serving {parse_location(store_path)} on http://{host}:{port}/{guard}", err=True)
     waitress.serve(app, host=host, port=port, threads=threads, ident="qa-toolkit",
                    clear_untrusted_proxy_headers=not behind_proxy)  # fmt: skip
 

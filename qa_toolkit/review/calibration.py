@@ -156,7 +156,7 @@ def create_session(
         session_id = f"cal-{uuid.uuid4().hex[:10]}"
         row = {"session_id": session_id, "title": title.strip()[:200], "created_by": by,
                "created_at": utc_now()}  # fmt: skip
-        with transaction(st.conn, st.path) as conn:
+        with transaction(st.conn, st.where) as conn:
             sql.insert_session(conn, row, keyed, people)
         return session(st, session_id)
 
@@ -202,7 +202,7 @@ def close_session(store: StoreLike, session_id: str) -> CalibrationSession:
     """
     with opened(store) as st:
         session(st, session_id)
-        with transaction(st.conn, st.path) as conn:
+        with transaction(st.conn, st.where) as conn:
             changed = sql.close_session(conn, session_id, utc_now())
         if not changed:
             raise InvalidTransitionError(f"session {session_id} is closed already",
@@ -249,7 +249,7 @@ def record_verdicts(
             if status not in STATUSES:
                 raise UsageError(f"unknown verdict {status!r}", fix="use pass, fail or na")
         now = utc_now()
-        with transaction(st.conn, st.path) as conn:
+        with transaction(st.conn, st.where) as conn:
             sql.save_verdicts(conn, [(session_id, call_id, reviewer, i, s, now)
                                      for i, s in verdicts.items()])  # fmt: skip
 

@@ -142,7 +142,7 @@ def assign_call(
         scored_call(st, call_id)
         row = {"call_id": call_id, "reviewer": reviewer.strip(), "assigned_by": by,
                "note": _text(note, "note", required=False), "created_at": utc_now()}  # fmt: skip
-        with transaction(st.conn, st.path) as conn:
+        with transaction(st.conn, st.where) as conn:
             sql.assign(conn, row)
         found = assignment(st, call_id)
     assert found is not None
@@ -151,7 +151,7 @@ def assign_call(
 
 def unassign_call(store: StoreLike, call_id: str) -> None:
     """Take a call's assignment away (nothing happens when it has none)."""
-    with opened(store) as st, transaction(st.conn, st.path) as conn:
+    with opened(store) as st, transaction(st.conn, st.where) as conn:
         sql.unassign(conn, call_id)
 
 
@@ -193,7 +193,7 @@ def add_comment(
         row = {"comment_id": f"cm-{uuid.uuid4().hex[:10]}", "call_id": call_id,
                "author": author, "at_s": when, "body": _text(body, "comment"),
                "created_at": utc_now()}  # fmt: skip
-        with transaction(st.conn, st.path) as conn:
+        with transaction(st.conn, st.where) as conn:
             sql.insert_comment(conn, row)
     return Comment(str(row["comment_id"]), call_id, author, when, str(row["body"]),
                    str(row["created_at"]))  # fmt: skip
@@ -237,7 +237,7 @@ def add_coaching_note(
         row = {"note_id": f"cn-{uuid.uuid4().hex[:10]}", "agent_id": agent_id,
                "call_id": call_id or None, "item_id": item_id or "", "author": author,
                "body": _text(body, "note"), "created_at": utc_now()}  # fmt: skip
-        with transaction(st.conn, st.path) as conn:
+        with transaction(st.conn, st.where) as conn:
             sql.insert_note(conn, row)
     return CoachingNote(str(row["note_id"]), agent_id, call_id or "", item_id or "", author,
                         str(row["body"]), str(row["created_at"]))  # fmt: skip
@@ -257,7 +257,7 @@ def acknowledge_note(
         if note.agent_id != agent_id:
             raise ReviewError(f"note {note_id} is addressed to another agent",
                               fix="an agent acknowledges only their own notes")  # fmt: skip
-        with transaction(st.conn, st.path) as conn:
+        with transaction(st.conn, st.where) as conn:
             done = sql.acknowledge_note(conn, note_id, by=agent_id,
                                         reply=_text(reply, "reply", required=False),
                                         when=utc_now())  # fmt: skip
@@ -324,7 +324,7 @@ def add_case(
         row = {"case_id": f"cs-{uuid.uuid4().hex[:10]}", "call_id": call_id, "example": example,
                "tag": tag, "note": _text(note, "note", required=False), "at_s": _moment(at_s),
                "added_by": by, "created_at": utc_now()}  # fmt: skip
-        with transaction(st.conn, st.path) as conn:
+        with transaction(st.conn, st.where) as conn:
             sql.insert_case(conn, row)
         return cases(st, call_id=call_id, case_id=str(row["case_id"]))[0]
 
@@ -335,7 +335,7 @@ def remove_case(store: StoreLike, case_id: str) -> None:
     Raises:
         ReviewError: no such case.
     """
-    with opened(store) as st, transaction(st.conn, st.path) as conn:
+    with opened(store) as st, transaction(st.conn, st.where) as conn:
         if not sql.delete_case(conn, case_id):
             raise ReviewError(f"no case {case_id!r}", fix="check the id")
 

@@ -217,7 +217,7 @@ def _save(st: Any, rules: FlagRules, calls: int, new: Mapping[str, list[Flag]]) 
     run = {"flag_run_id": run_id, "rules": json.dumps(asdict(rules)),
            "sample_rate": rules.sample_rate, "seed": rules.seed, "calls": calls,
            "flagged": flagged, "sampled": sampled, "created_at": now}  # fmt: skip
-    with transaction(st.conn, st.path) as conn:
+    with transaction(st.conn, st.where) as conn:
         # A flag already raised on a score keeps its first reason and run.
         sql.record_flag_run(
             conn, run, [(key, f.kind, f.reason) for key, flags in new.items() for f in flags]

@@ -102,7 +102,7 @@ def scored_call(store: StoreLike, call_id: str, *, rubric: Rubric | None = None)
         row = sql.latest_score_row(st.conn, call_id)
         if row is None:
             raise UnknownCallError(
-                f"{st.path}: no scored call {call_id!r}",
+                f"{st.where}: no scored call {call_id!r}",
                 fix="check the id (the file name without extension); `qa flagged` lists calls",
             )
     found = ScoredCall(
@@ -167,7 +167,7 @@ def set_status(
     _need(reviewer, "reviewer")
     with opened(store) as st:
         call = scored_call(st, call_id, rubric=rubric)
-        with transaction(st.conn, st.path) as conn:
+        with transaction(st.conn, st.where) as conn:
             current = review_state_of(conn, call)
             # A stale writer is recorded as a conflict before any transition check:
             # its move was judged against a state that no longer holds.
@@ -221,7 +221,7 @@ def override_item(
         detail = {"auto_status": auto["status"], "auto_points": float(auto["points"]),
                   "points": points, "max_points": float(auto["max_points"])}  # fmt: skip
         retotal = retotaller(st, call.call_id, call.score_key, rubric)
-        with transaction(st.conn, st.path) as conn:
+        with transaction(st.conn, st.where) as conn:
             entry = _append(
                 conn, call, "override", reviewer, status, reason, expected_version,
                 item_id=item_id, detail=detail,
@@ -289,7 +289,7 @@ def file_appeal(
         agent = agent_id or call.agent_id or "agent"
         appeal_id = f"ap-{uuid.uuid4().hex[:10]}"
         now = utc_now()
-        with transaction(st.conn, st.path) as conn:
+        with transaction(st.conn, st.where) as conn:
             sql.insert_appeal(conn, {
                 "appeal_id": appeal_id, "call_id": call_id, "score_key": call.score_key,
                 "agent_id": agent, "reason": reason, "status": "open", "created_at": now,
@@ -331,7 +331,7 @@ def decide_appeal(
         before = appeal(st, appeal_id)
         call = scored_call(st, before.call_id)
         retotal = retotaller(st, call.call_id, call.score_key, None)
-        with transaction(st.conn, st.path) as conn:
+        with transaction(st.conn, st.where) as conn:
             if sql.appeal_is_final(conn, appeal_id):
                 raise InvalidTransitionError(
                     f"appeal {appeal_id} is final ({before.status} by {before.reviewer})",

@@ -1,6 +1,10 @@
-"""Opening a SQLite store safely: WAL, a busy timeout, and the schema brought up to date.
+"""Opening a store safely: WAL, a busy timeout, and the schema brought up to date.
 
-WAL lets the web app and reports read while a batch writes; two writers (two
+A store is a SQLite file or a PostgreSQL database (:mod:`qa_toolkit.store.location`);
+on PostgreSQL the connection is a :class:`~qa_toolkit.store.postgres.PgConnection`,
+which reads the same SQL and queues writers the same way.
+
+On SQLite, WAL lets the web app and reports read while a batch writes; two writers (two
 batches, or a batch and a reviewer) queue on the write lock for up to
 ``timeout_s`` instead of failing. Every write runs in one ``BEGIN IMMEDIATE``
 transaction, so a killed process or a full disk leaves no half-written call.
@@ -16,13 +20,17 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import cast
 
 from qa_toolkit.errors import SchemaVersionError, StoreError
+from qa_toolkit.store import postgres
+from qa_toolkit.store.location import StoreLocation, parse_location
+from qa_toolkit.store.postgres import PgConnection
 from qa_toolkit.store.schema import MIGRATIONS, SCHEMA_VERSION, Migration
 
 logger = logging.getLogger(__name__)
 
-_FIX_NEWER = "upgrade qa-toolkit (pip install -U qa-toolkit), or use another --store file"
+_FIX_NEWER = "upgrade qa-toolkit (pip install -U qa-toolkit), or use another --store"
 
 
 def utc_now() -> str:
@@ -62,19 +70,25 @@ def _not_a_store(path: Path, error: Exception) -> StoreError:
 
 
 def connect(
-    path: Path,
+    where: Path | str | StoreLocation,
     *,
     timeout_s: float,
     migrations: tuple[Migration, ...] = MIGRATIONS,
     create: bool = True,
 ) -> sqlite3.Connection:
-    """Open (creating if needed and ``create``) a store file and migrate it to the current schema.
+    """Open (creating if needed and ``create``) a store and migrate it to the current schema.
 
     Raises:
         StoreError: the file is not a SQLite database or cannot be opened, or does not
-            exist and ``create`` is false.
+            exist and ``create`` is false; the server cannot be reached or refuses us.
         SchemaVersionError: the store is newer than this toolkit, or not a store.
     """
+    location = parse_location(where)
+    if location.is_server:
+        return _connect_server(location, timeout_s=timeout_s, migrations=migrations,
+                               create=create)  # fmt: skip
+    assert location.path is not None
+    path = location.path
     if not create and not path.is_file():
         raise StoreError(
             f"{path}: no such store",
@@ -107,8 +121,33 @@ def connect(
     return conn
 
 
+def _connect_server(
+    location: StoreLocation, *, timeout_s: float, migrations: tuple[Migration, ...], create: bool
+) -> sqlite3.Connection:
+    pg = postgres.connect(location, timeout_s=timeout_s)
+    # PgConnection answers the part of sqlite3.Connection's interface the store uses
+    # (execute, executemany, in_transaction, close; rows by name and position).
+    conn = cast(sqlite3.Connection, pg)
+    try:
+        if not create and current_version(conn, location) == 0:
+            raise StoreError(
+                f"{location.display}: holds no qa-toolkit store yet",
+                fix=f"run `qa batch … --store {location.display}` to create one",
+            )
+        migrate(conn, location, migrations)
+    except BaseException:
+        pg.close()
+        raise
+    return conn
+
+
+def is_server(conn: object) -> bool:
+    """Whether a store connection is PostgreSQL's (else SQLite's)."""
+    return isinstance(conn, PgConnection)
+
+
 @contextmanager
-def transaction(conn: sqlite3.Connection, origin: Path) -> Iterator[sqlite3.Connection]:
+def transaction(conn: sqlite3.Connection, origin: object) -> Iterator[sqlite3.Connection]:
     """One write transaction that takes the write lock first (so writers queue, not deadlock).
 
     Raises:
@@ -140,7 +179,7 @@ def _rollback(conn: sqlite3.Connection) -> None:
         conn.execute("ROLLBACK")
 
 
-def _store_error(origin: Path, error: sqlite3.OperationalError) -> StoreError:
+def _store_error(origin: object, error: sqlite3.OperationalError) -> StoreError:
     text = str(error)
     if "full" in text:
         fix = "free disk space and run the command again; finished calls are kept"
@@ -151,19 +190,24 @@ def _store_error(origin: Path, error: sqlite3.OperationalError) -> StoreError:
     return StoreError(f"{origin}: write failed ({text}); nothing of it was kept", fix=fix)
 
 
-def current_version(conn: sqlite3.Connection, origin: Path) -> int:
+def current_version(conn: sqlite3.Connection, origin: object) -> int:
     """The store's schema version; 0 for an empty file.
 
     Raises:
         SchemaVersionError: the file holds tables but no version (not a store).
     """
-    tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    listing = (
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()"
+        if is_server(conn)
+        else "SELECT name FROM sqlite_master WHERE type = 'table'"
+    )
+    tables = {row[0] for row in conn.execute(listing)}
     if "schema_version" not in tables:
         if tables:
             raise SchemaVersionError(
-                f"{origin}: is a SQLite database but not a qa-toolkit store "
+                f"{origin}: is a database but not a qa-toolkit store "
                 f"(it has tables {', '.join(sorted(tables)[:5])} and no schema_version)",
-                fix="pass --store with a new file name",
+                fix="pass --store with a new file name or an empty database",
             )
         return 0
     row = conn.execute("SELECT MAX(version) FROM schema_version").fetchone()
@@ -171,7 +215,7 @@ def current_version(conn: sqlite3.Connection, origin: Path) -> int:
 
 
 def migrate(
-    conn: sqlite3.Connection, origin: Path, migrations: tuple[Migration, ...] = MIGRATIONS
+    conn: sqlite3.Connection, origin: object, migrations: tuple[Migration, ...] = MIGRATIONS
 ) -> int:
     """Apply the migrations a store lacks, all in one transaction.
 
@@ -184,6 +228,10 @@ def migrate(
     from qa_toolkit import __version__
 
     latest = migrations[-1].version if migrations else SCHEMA_VERSION
+    # An up-to-date store (nearly every open: each web request opens one) is only read:
+    # taking the write lock here would make readers queue behind a batch's writes.
+    if current_version(conn, origin) == latest:
+        return latest
     with transaction(conn, origin):
         version = current_version(conn, origin)
         if version > latest:

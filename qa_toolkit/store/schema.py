@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from qa_toolkit.store.claims_schema import V7_DESCRIPTION, V7_STATEMENTS
 from qa_toolkit.store.review_schema import (
     V2_DESCRIPTION,
     V2_STATEMENTS,
@@ -22,6 +23,7 @@ from qa_toolkit.store.review_schema import (
     V6_DESCRIPTION,
     V6_STATEMENTS,
 )
+from qa_toolkit.store.scale_schema import V8_DESCRIPTION, V8_STATEMENTS
 from qa_toolkit.store.topics_schema import V5_DESCRIPTION, V5_STATEMENTS
 
 
@@ -193,6 +195,8 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(4, V4_DESCRIPTION, V4_STATEMENTS),
     Migration(5, V5_DESCRIPTION, V5_STATEMENTS),
     Migration(6, V6_DESCRIPTION, V6_STATEMENTS),
+    Migration(7, V7_DESCRIPTION, V7_STATEMENTS),
+    Migration(8, V8_DESCRIPTION, V8_STATEMENTS),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version
 TABLES: tuple[str, ...] = (
@@ -211,6 +215,7 @@ TABLES: tuple[str, ...] = (
     "reviewed_scores",
     "reviewed_items",
     "reviewed_flags",
+    "claims",
 )
 # Read models over the tables: the reviewed score where there is one, else the machine's.
 VIEWS: tuple[str, ...] = ("effective_scores", "effective_flags")

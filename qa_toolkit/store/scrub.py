@@ -14,10 +14,9 @@ import json
 import sqlite3
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-from qa_toolkit.store.connection import transaction
+from qa_toolkit.store.connection import is_server, transaction
 
 TextFn = Callable[[str], str]
 TranscriptFn = Callable[[dict[str, Any]], dict[str, Any]]
@@ -45,7 +44,7 @@ class ScrubCounts:
 
 def scrub_store(
     conn: sqlite3.Connection,
-    origin: Path,
+    origin: object,
     *,
     transcript_fn: TranscriptFn,
     text_fn: TextFn,
@@ -56,7 +55,7 @@ def scrub_store(
 
     Args:
         conn: the store's connection.
-        origin: the store's path, for errors.
+        origin: what errors name the store by.
         transcript_fn: redacts a Transcript JSON body.
         text_fn: redacts one free text.
         redaction: the name recorded for redacted transcripts (``privacy.redact/r<rules>``).
@@ -70,7 +69,13 @@ def scrub_store(
 
 
 def compact(conn: sqlite3.Connection) -> None:
-    """Rewrite the file without its free pages, where deleted text would otherwise remain."""
+    """Rewrite the store without its free pages, where deleted text would otherwise remain.
+
+    On PostgreSQL, ``VACUUM FULL`` rewrites every table (old row versions gone).
+    """
+    if is_server(conn):
+        conn.execute("VACUUM FULL")
+        return
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     conn.execute("VACUUM")
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")

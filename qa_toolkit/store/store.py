@@ -25,6 +25,7 @@ from qa_toolkit.io.metadata import CallMetadata
 from qa_toolkit.scoring.types import CallScore, ScoreTerms
 from qa_toolkit.store import coaching, records, search
 from qa_toolkit.store.connection import connect, current_version, transaction, utc_now
+from qa_toolkit.store.location import StoreLocation, parse_location
 from qa_toolkit.store.records import FailureRow, Filters, FlagRow, ItemRow, RunRow, ScoreRow
 from qa_toolkit.store.scrub import ScrubCounts, scrub_store
 from qa_toolkit.store.scrub import compact as compact_store
@@ -67,17 +68,21 @@ class StoredTranscript:
 
 
 class Store:
-    """A SQLite results store (one file, WAL mode), created and migrated on open.
+    """A results store, created and migrated on open: a SQLite file (WAL mode) or a
+    PostgreSQL database.
 
     A ``Store`` holds one connection: use one per thread or process. Several
-    processes may write the same file at once; each write waits its turn.
+    processes (on several machines, with PostgreSQL) may write one store at once;
+    each write waits its turn.
 
     Args:
-        path: the store file (created if missing).
+        path: the store file (created if missing), a ``postgresql://`` URL, or None
+            for ``$QA_STORE`` (else ``qa.db``).
         timeout_s: how long a write waits for another writer before failing.
 
     Raises:
-        StoreError: the file cannot be opened as a store.
+        StoreError: the file cannot be opened as a store; the server cannot be
+            reached or refuses the login; a URL of another kind of database.
         SchemaVersionError: the store is from a newer toolkit, or not a store.
 
     Example:
@@ -86,19 +91,38 @@ class Store:
     """
 
     def __init__(
-        self, path: str | Path = "qa.db", *, timeout_s: float = 60.0, create: bool = True
+        self,
+        path: str | Path | StoreLocation | None = None,
+        *,
+        timeout_s: float = 60.0,
+        create: bool = True,
     ) -> None:
-        self.path = Path(path)
+        self.location = parse_location(path)
         self._conn: sqlite3.Connection | None = connect(
-            self.path, timeout_s=timeout_s, create=create
+            self.location, timeout_s=timeout_s, create=create
         )
+
+    @property
+    def path(self) -> Path:
+        """The SQLite file; on PostgreSQL, the URL (password masked) as a name only."""
+        return self.location.path or Path(self.location.display)
+
+    @property
+    def where(self) -> str:
+        """What messages name this store by: the file, or the URL with the password masked."""
+        return self.location.display
+
+    @property
+    def is_server(self) -> bool:
+        """True on PostgreSQL."""
+        return self.location.is_server
 
     # ------------------------------------------------------------ lifecycle
 
     @property
     def conn(self) -> sqlite3.Connection:
         if self._conn is None:
-            raise StoreError(f"{self.path}: the store is closed", fix="open a new Store")
+            raise StoreError(f"{self.where}: the store is closed", fix="open a new Store")
         return self._conn
 
     def close(self) -> None:
@@ -121,11 +145,11 @@ class Store:
     @property
     def schema_version(self) -> int:
         """The schema version of the open store."""
-        return current_version(self.conn, self.path)
+        return current_version(self.conn, self.where)
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
-        with transaction(self.conn, self.path) as conn:
+        with transaction(self.conn, self.where) as conn:
             yield conn
 
     # ------------------------------------------------------------ runs
@@ -223,9 +247,7 @@ class Store:
         ).fetchone()
         if row is None:
             return None
-        return Transcript.from_dict(json.loads(row["body"]), origin=str(self.path)), row[
-            "redaction"
-        ]
+        return Transcript.from_dict(json.loads(row["body"]), origin=self.where), row["redaction"]
 
     def save_transcript(
         self,
@@ -271,7 +293,7 @@ class Store:
             call_ids: only these calls; all when None.
             compact: also rewrite the file so no old text stays in its free pages.
         """
-        counts = scrub_store(self.conn, self.path, transcript_fn=transcript_fn, text_fn=text_fn,
+        counts = scrub_store(self.conn, self.where, transcript_fn=transcript_fn, text_fn=text_fn,
                              redaction=redaction, call_ids=call_ids)  # fmt: skip
         with self._write() as conn:  # comments, coaching and case notes; the search index
             extra = coaching.scrub_free_text(conn, text_fn, call_ids)
@@ -409,7 +431,7 @@ class Store:
         """A call's row (metadata, files, current transcript key) as a dict."""
         row = self.conn.execute("SELECT * FROM calls WHERE call_id = ?", (call_id,)).fetchone()
         if row is None:
-            raise StoreError(f"{self.path}: no call {call_id!r}", fix="check the call id")
+            raise StoreError(f"{self.where}: no call {call_id!r}", fix="check the call id")
         return dict(row)
 
     def stored_transcripts(self, filters: Filters | None = None) -> list[StoredTranscript]:
@@ -427,7 +449,7 @@ class Store:
         return [
             StoredTranscript(
                 r["call_id"], r["transcript_key"], r["redaction"], tuple(json.loads(r["files"])),
-                Transcript.from_dict(json.loads(r["body"]), origin=str(self.path)),
+                Transcript.from_dict(json.loads(r["body"]), origin=self.where),
                 r["team"], r["agent_id"],
             )
             for r in rows
@@ -445,7 +467,7 @@ class Store:
             (score_key,),
         ).fetchone()
         if row is None:
-            raise StoreError(f"{self.path}: no score {score_key!r}", fix="check the key")
+            raise StoreError(f"{self.where}: no score {score_key!r}", fix="check the key")
         categories = dict(
             self.conn.execute(
                 "SELECT item_id, category FROM item_results WHERE score_key = ?", (score_key,)
@@ -507,7 +529,8 @@ class Store:
         key = self.call_metadata(call_id).get("transcript_key")
         found = self.load_transcript(str(key)) if key else None
         if found is None:
-            raise StoreError(f"{self.path}: call {call_id!r} has no transcript", fix="run qa batch")
+            raise StoreError(f"{self.where}: call {call_id!r} has no transcript",
+                             fix="run qa batch")  # fmt: skip
         return found[0]
 
 

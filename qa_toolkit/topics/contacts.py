@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from qa_toolkit.errors import UsageError
 from qa_toolkit.nlp.pii import find_pii
 from qa_toolkit.types import Transcript
 
@@ -67,14 +68,21 @@ class ContactKey:
 def contact_salt(store_path: str | Path | None = None) -> bytes:
     """The salt: ``$QA_CONTACT_SALT``, else ``<store>.salt`` (created, mode 0600, if missing).
 
+    A PostgreSQL store has no file beside it, and every machine writing it must hash
+    with the same salt: it needs ``$QA_CONTACT_SALT`` (pass None).
+
     Raises:
+        UsageError: no store file and no ``$QA_CONTACT_SALT``.
         OSError: the salt file cannot be created or read.
     """
     given = os.environ.get(SALT_ENV, "")
     if given:
         return given.encode("utf-8")
     if store_path is None:
-        raise OSError(f"no salt: set ${SALT_ENV} or give a store")
+        raise UsageError(
+            "no salt for hashing customers' contact keys on a PostgreSQL store",
+            fix=f"set ${SALT_ENV} to one secret, the same on every machine that writes it",
+        )
     path = Path(f"{store_path}.salt")
     if not path.exists():
         descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

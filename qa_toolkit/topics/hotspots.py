@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 from qa_toolkit.review.workflow import StoreLike, opened
 from qa_toolkit.store import topics as topic_sql
-from qa_toolkit.topics.period import CallFacts, Period, mean, period, read_facts, share
+from qa_toolkit.topics.period import CallFacts, Period, facts_now_and_before, mean, share
 
 UNASSIGNED = "(none)"
 MIN_CALLS = 5
@@ -154,8 +154,7 @@ def hotspots(
         UsageError: a bad day, or a store without calls.
     """
     with opened(store) as st:
-        chosen = period(since, until, topic_sql.last_call_day(st.conn), days)
-        now, before = read_facts(st, chosen), read_facts(st, chosen.previous())
+        chosen, now, before = facts_now_and_before(st, since, until, days)
         names = topic_names(st)
     rows = hotspot_rows(now, before, names, min_calls=min_calls)
     return HotspotReport(chosen, chosen.previous(), len(now), len(before), tuple(rows))

@@ -37,7 +37,7 @@ from qa_toolkit.topics.fcr import (
     moment,
 )
 from qa_toolkit.topics.hotspots import Hotspot, hotspot_rows, topic_names
-from qa_toolkit.topics.period import CallFacts, Period, mean, period, read_facts, share
+from qa_toolkit.topics.period import CallFacts, Period, facts_now_and_before, mean, share
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,9 +129,8 @@ def kpi_report(
         UsageError: a bad day, or a store without calls.
     """
     with opened(store) as st:
-        chosen = period(since, until, topic_sql.last_call_day(st.conn), days)
+        chosen, now, earlier = facts_now_and_before(st, since, until, days)
         before = chosen.previous()
-        now, earlier = read_facts(st, chosen), read_facts(st, before)
         names = topic_names(st)
         horizon = datetime.fromisoformat(chosen.until) + timedelta(days=window_days + 1)
         contacts = topic_sql.contact_rows(st.conn, before.since, horizon.date().isoformat())

@@ -93,6 +93,20 @@ class CallFacts:
     score_key: str = ""
 
 
+def facts_now_and_before(
+    store: StoreLike, since: str | None, until: str | None, days: int
+) -> tuple[Period, list[CallFacts], list[CallFacts]]:
+    """The chosen period (the ``days`` up to the store's last call by default), its calls'
+    facts and those of the period before it.
+
+    Raises:
+        UsageError: a bad day, or a store without calls.
+    """
+    with opened(store) as st:
+        chosen = period(since, until, topic_sql.last_call_day(st.conn), days)
+        return chosen, read_facts(st, chosen), read_facts(st, chosen.previous())
+
+
 def read_facts(store: StoreLike, chosen: Period) -> list[CallFacts]:
     """The scored calls of a period (each call's newest score)."""
     with opened(store) as st:

@@ -144,7 +144,7 @@ def promote_topic(
         current = parse_taxonomy(text, str(file))
         entry = _entry(found[topic_id], new_id or topic_id, quotes, current.languages)
         written = _write(file, _bump_version(_append(text, str(file), entry)))
-        with transaction(st.conn, st.path) as conn:
+        with transaction(st.conn, st.where) as conn:
             topic_sql.set_topic_status(
                 conn, topic_id, "promoted", f"{written.id}@{written.version}:{entry['id']}"
             )

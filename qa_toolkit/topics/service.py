@@ -234,7 +234,7 @@ def _save(
             stored.transcript_key if stored else "",
         ))  # fmt: skip
     tag = f"{taxonomy.id}@{taxonomy.version}" if taxonomy else ""
-    with transaction(st.conn, st.path) as conn:
+    with transaction(st.conn, st.where) as conn:
         topic_sql.save_space(conn, run.space.model, run.space.means)
         topic_sql.save_topics(conn, [_topic_row(t, tag, first_day) for t in run.topics])
         topic_sql.save_call_topics(conn, rows)
@@ -263,7 +263,7 @@ def _save_keys(st: Store, calls: Sequence[Transcript], known: set[str], *, raw: 
     customer says when the text is raw (given, or stored without redaction)."""
     if not known:
         return 0
-    salt = contact_salt(st.path)
+    salt = contact_salt(None if st.is_server else st.path)
     meta = topic_sql.call_metadata_rows(st.conn, sorted(known))
     stored = _stored(st, known)
     rows = []
@@ -278,7 +278,7 @@ def _save_keys(st: Store, calls: Sequence[Transcript], known: set[str], *, raw: 
         if text_is_raw:
             found += transcript_keys(salt, call)
         rows += [(call.call_id, k.key, k.kind, k.source) for k in unique(found)]
-    with transaction(st.conn, st.path) as conn:
+    with transaction(st.conn, st.where) as conn:
         topic_sql.save_contact_keys(conn, rows)
     return len(rows)
 
@@ -321,7 +321,7 @@ def _record(st: Store, flags: list[tuple[str, str, str]], window_days: float, ca
     run = {"flag_run_id": f"fr-{uuid.uuid4().hex[:10]}", "rules": json.dumps(rules),
            "sample_rate": 0.0, "seed": 0, "calls": calls, "flagged": len(flags), "sampled": 0,
            "created_at": utc_now()}  # fmt: skip
-    with transaction(st.conn, st.path) as conn:
+    with transaction(st.conn, st.where) as conn:
         review_sql.record_flag_run(conn, run, flags)
 
 

@@ -16,6 +16,7 @@ from typing import Any
 from flask import Flask, g, request, session
 from werkzeug.wrappers import Response
 
+from qa_toolkit.store.location import parse_location
 from qa_toolkit.web import access, auth, errors, kpi, routes, security
 from qa_toolkit.web.i18n import LANGUAGES, bound, translator
 
@@ -38,7 +39,8 @@ def create_app(
     """The web app over the store at ``store_path``.
 
     Args:
-        store_path: the store file (must exist: the app never creates one).
+        store_path: the store file (must exist: the app never creates one), or a
+            PostgreSQL URL.
         token: a shared secret every browser must present once; None for none.
         users_file: a users file (``qa users add``): sign-in with name and password and a
             role per user. An older file of ``name:token`` lines is still read (each name a
@@ -60,12 +62,12 @@ def create_app(
     """
     from qa_toolkit.errors import UsageError
 
-    path = Path(store_path)
+    location = parse_location(store_path)
     if token is not None and security.token_problem(token):
         problem = security.token_problem(token)
         raise UsageError(f"the web token is too weak: {problem}", fix=_STRONG_TOKEN)
-    if not path.is_file():
-        raise UsageError(f"{path}: no such store", fix="run qa batch --store FILE first")
+    if location.path is not None and not location.path.is_file():
+        raise UsageError(f"{location.path}: no such store", fix="run qa batch --store FILE first")
     accounts = legacy = None
     if users_file is not None:
         if auth.is_accounts_file(users_file):
@@ -74,7 +76,7 @@ def create_app(
             legacy = security.load_users(users_file)
     app = Flask(__name__)
     app.config.update(
-        SECRET_KEY=secrets.token_bytes(32), STORE_PATH=str(path), TOKEN=token,
+        SECRET_KEY=secrets.token_bytes(32), STORE_PATH=location, TOKEN=token,
         ACCOUNTS=accounts, USERS=legacy or {}, SINGLE_USER=user or _os_user(),
         RAW_TEXT=raw_text_allowed, SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Strict", SESSION_COOKIE_SECURE=behind_proxy,

@@ -2,7 +2,8 @@
 
 Before a search by words, calls whose current transcript is not indexed yet (new
 calls from a batch, a transcript redacted in place) are read and indexed, at
-most once every few seconds per app. The index holds each call's utterances,
+most once every few seconds per app, and only when a call was written since
+(or once a minute). The index holds each call's utterances,
 lower-cased; a transcript stored unredacted is indexed with its numbers and
 e-mail addresses masked (as :mod:`qa_toolkit.nlp.pii` finds them), so a search
 cannot find a call by a phone number the page would not show. Text is
@@ -21,8 +22,13 @@ from qa_toolkit.nlp.pii import find_pii
 from qa_toolkit.store import Store
 from qa_toolkit.store import search as sql
 from qa_toolkit.store.connection import transaction
+from qa_toolkit.web.queries import newest_call_write
 
 _EVERY_S = 5.0
+# Looking for calls not indexed reads every call (a second at a million): it is done when a
+# call's row changed (a new or replaced transcript) and at least this often otherwise (an
+# index row a purge dropped).
+_ALL_EVERY_S = 60.0
 _BATCH = 500
 
 
@@ -32,6 +38,8 @@ class IndexState:
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.checked = float("-inf")
+        self.all_checked = float("-inf")
+        self.calls_written: str | None = None  # the newest call write when last looked
 
 
 def refresh(store: Store, state: IndexState, *, force: bool = False) -> int:
@@ -45,12 +53,19 @@ def refresh(store: Store, state: IndexState, *, force: bool = False) -> int:
     with state.lock:
         if not force and time.monotonic() - state.checked < _EVERY_S:
             return 0
-        done = 0
+        done, written = 0, newest_call_write(store)
+        quiet = (
+            written == state.calls_written and time.monotonic() - state.all_checked < _ALL_EVERY_S
+        )
+        if quiet and not force:
+            state.checked = time.monotonic()
+            return 0
+        state.calls_written, state.all_checked = written, time.monotonic()
         if sql.stale_count(store.conn):
             while rows := sql.stale_transcripts(store.conn, _BATCH):
                 texts = [(c, k, searchable(json.loads(body), redaction)) for c, k, redaction, body
                          in rows]  # fmt: skip
-                with transaction(store.conn, store.path) as conn:
+                with transaction(store.conn, store.where) as conn:
                     sql.save_texts(conn, texts)
                 done += len(rows)
         state.checked = time.monotonic()
