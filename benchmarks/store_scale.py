@@ -6,8 +6,11 @@ would), then writes the rest through the Store API (call, transcript, score with
 flags, run record; one writer process, then four at once) and prints calls per second;
 ranks the review queue and fills the search index (one-off costs, printed); serves the store
 with waitress in its own process and has 1, then 20 client threads (keep-alive, signed in)
-request the queue and the search over HTTP, printing p50 and p95; writes the daily report of
-the newest day and exports the newest week's scores as CSV. A benchmark, not a test.
+request the queue and the search over HTTP, printing p50 and p95, then the queue again with
+the most clients for ``--writing-seconds`` while another process writes calls at
+``--trickle`` a second (each write makes the next page count and render again); writes the
+daily report of the newest day and exports the newest week's scores as CSV. A benchmark, not
+a test.
 
 The calls: 12 teams, 240 agents, 60 days, one in ten in Mandarin; six rubric items (one
 critical, failed on 2% of calls), an outcome estimate, flags (below threshold, risk events,
@@ -20,8 +23,8 @@ when absent, a throwaway server is started from ``tests/postgres_server.py``.
 Usage:
     .venv/bin/python -m benchmarks.store_scale [--calls 100000 1000000]
         [--backend sqlite postgresql] [--postgres URL] [--write-calls 2000]
-        [--requests 200] [--seconds 60] [--clients 1 20] [--threads 8] [--folder DIR]
-        [--json FILE]
+        [--requests 200] [--seconds 60] [--clients 1 20] [--trickle 2] [--writing-seconds 30]
+        [--threads 8] [--folder DIR] [--json FILE]
 """
 
 from __future__ import annotations
@@ -184,17 +187,34 @@ def write_calls(location: str, first: int, count: int) -> tuple[float, float]:
     with Store(location) as store:
         run_id = store.start_run("batch", [f"/calls/{first}"], {"bench": True})
         for n in range(first, first + count):
-            record, keys = _record(n), _keys(n)
-            store.save_call(run_id, record)
-            store.save_transcript(run_id, keys["transcript"], record, _transcript(n),
-                                  producer={"engine": "bench"}, redaction="none")  # fmt: skip
-            store.save_score(run_id, keys, record.call_id, _score(n), features=_features(n),
-                             producers=PRODUCERS, terms=TERMS)  # fmt: skip
-            store.record_call(run_id, record.call_id, "done", files=record.files,
-                              transcript_key=keys["transcript"],
-                              score_key=keys["score"])  # fmt: skip
+            _write_call(store, run_id, n)
         store.finish_run(run_id, status="done", calls=count, failures=0)
     return began, time.time()
+
+
+def _write_call(store: Store, run_id: str, n: int) -> None:
+    record, keys = _record(n), _keys(n)
+    store.save_call(run_id, record)
+    store.save_transcript(run_id, keys["transcript"], record, _transcript(n),
+                          producer={"engine": "bench"}, redaction="none")  # fmt: skip
+    store.save_score(run_id, keys, record.call_id, _score(n), features=_features(n),
+                     producers=PRODUCERS, terms=TERMS)  # fmt: skip
+    store.record_call(run_id, record.call_id, "done", files=record.files,
+                      transcript_key=keys["transcript"], score_key=keys["score"])  # fmt: skip
+
+
+def trickle(location: str, first: int, per_s: float, stop: Any, written: Any) -> None:
+    """Write calls ``first`` … at ``per_s`` a second until ``stop`` is set, as a batch of a
+    busy day does while supervisors work; counts them in ``written``."""
+    with Store(location) as store:
+        run_id = store.start_run("batch", [f"/calls/{first}"], {"bench": True})
+        n, began = first, time.monotonic()
+        while not stop.is_set():
+            _write_call(store, run_id, n)
+            n += 1
+            written.value = n - first
+            stop.wait(max(0.0, began + (n - first) / per_s - time.monotonic()))
+        store.finish_run(run_id, status="done", calls=n - first, failures=0)
 
 
 # ------------------------------------------------------------------ bulk rows
@@ -467,13 +487,43 @@ def web_figures(port: int, levels: Sequence[int], requests: int, seconds: float)
     pool = [Client(port) for _ in range(max(levels))]
     out: dict[str, Any] = {}
     for name, url in PAGES:
-        pool[0].get(url)  # warm: the first request pays for templates and caches
+        # The first request computes the page (its counts, rows and rendering); the others
+        # reuse them until a write.
+        start = time.perf_counter()
+        pool[0].get(url)
+        out[f"{name} first_ms"] = first = (time.perf_counter() - start) * 1000
+        print(f"  {name:<13} first request {first:7.0f} ms", flush=True)
         for n in levels:
             times = latencies(pool[:n], url, requests, seconds)
             out[f"{name} c{n}"] = {"p50_ms": statistics.median(times), "p95_ms": p95(times),
                                    "requests": len(times)}  # fmt: skip
             print(f"  {name:<13} {n:>2} client(s): p50 {statistics.median(times):7.0f} ms, "
                   f"p95 {p95(times):7.0f} ms ({len(times)} requests)", flush=True)  # fmt: skip
+    return out
+
+
+def writing_figures(
+    port: int, location: str, first: int, clients: int, args: argparse.Namespace
+) -> dict[str, Any]:
+    """The queue's latency with ``clients`` clients for ``--writing-seconds`` while a writer
+    adds calls at ``--trickle`` a second: each write makes the next page count and render
+    again."""
+    spawn = multiprocessing.get_context("spawn")
+    stop, written = spawn.Event(), spawn.Value("i", 0)
+    writer = spawn.Process(target=trickle, args=(location, first, args.trickle, stop, written))
+    pool = [Client(port) for _ in range(clients)]
+    writer.start()
+    try:
+        time.sleep(2.0)  # the writer's store is open and writing
+        times = latencies(pool, "/", 10**6, args.writing_seconds)
+    finally:
+        stop.set()
+        writer.join(60)
+    out = {"p50_ms": statistics.median(times), "p95_ms": p95(times), "requests": len(times),
+           "calls_written": written.value, "per_s": args.trickle}  # fmt: skip
+    print(f"  queue while writing ({args.trickle:g} calls/s, {written.value} written), "
+          f"{clients} clients: p50 {out['p50_ms']:.0f} ms, p95 {out['p95_ms']:.0f} ms "
+          f"({len(times)} requests)", flush=True)  # fmt: skip
     return out
 
 
@@ -526,6 +576,8 @@ def measure(location: str, calls: int, args: argparse.Namespace, folder: Path) -
     out |= one_off(location)
     with served(location, folder, args.threads) as port:
         out["web"] = web_figures(port, args.clients, args.requests, args.seconds)
+        if args.trickle > 0:
+            out["web_writing"] = writing_figures(port, location, calls, max(args.clients), args)
     out |= report_and_export(location, folder)
     return out
 
@@ -545,13 +597,15 @@ def _table(results: list[dict[str, Any]], levels: Sequence[int]) -> str:
     heads = ["backend", "calls", "write 1w/s", "write 4w/s"]
     for name, _ in PAGES:
         heads += [f"{name} p95 {n}c ms" for n in levels]
-    heads += ["report s", "export/s"]
+    heads += ["queue p95 writing ms", "report s", "export/s"]
     lines = [" | ".join(heads), " | ".join("---" for _ in heads)]
     for r in results:
         cells = [r["backend"], f"{r['calls']:,}", f"{r['write_w1_calls_per_s']:.0f}",
                  f"{r['write_w4_calls_per_s']:.0f}"]  # fmt: skip
         for name, _ in PAGES:
             cells += [f"{r['web'][f'{name} c{n}']['p95_ms']:.0f}" for n in levels]
+        writing = r.get("web_writing")
+        cells.append(f"{writing['p95_ms']:.0f}" if writing else "-")
         cells += [f"{r['report_s']:.1f}", f"{r['export_calls_per_s']:.0f}"]
         lines.append(" | ".join(cells))
     return "\n".join(f"| {line} |" for line in lines)
@@ -570,6 +624,18 @@ def main() -> None:
     parser.add_argument("--clients", type=int, nargs="+", default=[1, 20])
     parser.add_argument("--seconds", type=float, default=60.0,
                         help="most seconds of requests per page and client count")  # fmt: skip
+    parser.add_argument(
+        "--trickle",
+        type=float,
+        default=2.0,
+        help="calls a second written while the queue is timed again (0: not)",
+    )
+    parser.add_argument(
+        "--writing-seconds",
+        type=float,
+        default=30.0,
+        help="how long the queue is timed while calls are written",
+    )
     parser.add_argument("--threads", type=int, default=8, help="waitress threads (qa serve's)")
     parser.add_argument("--folder", type=Path, default=None, help="where the stores go")
     parser.add_argument("--json", type=Path, default=None, help="also write the figures here")

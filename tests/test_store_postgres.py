@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import uuid
 from pathlib import Path
 
 import pytest
@@ -97,6 +98,40 @@ def test_a_missing_database_or_role_names_the_fix(postgres_server: str) -> None:
     stranger = base.replace("qa@", "stranger@")
     with pytest.raises(StoreError, match="has no role stranger"):
         Store(f"{stranger}/postgres")
+
+
+def test_a_wrong_password_is_one_line_naming_host_and_fix(postgres_server: str) -> None:
+    import psycopg
+
+    # The throwaway server trusts its own user; this role alone must give a password.
+    role = f"pw_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(postgres_server, autocommit=True) as conn:
+        hba = Path(str(conn.execute("SHOW hba_file").fetchone()[0]))
+        conn.execute(f"CREATE ROLE {role} LOGIN PASSWORD 'the-right-one'")
+        before = hba.read_text("utf-8")
+        hba.write_text(f"host all {role} 127.0.0.1/32 scram-sha-256\n{before}", "utf-8")
+        conn.execute("SELECT pg_reload_conf()")
+    try:
+        server = postgres_server.rsplit("/", 1)[0].split("@", 1)[1]
+        right = f"postgresql://{role}:the-right-one@{server}/postgres"
+        # The role and its password work; it has no rights on the database's schema.
+        with pytest.raises(StoreError, match=r"permission denied.*GRANT ALL ON SCHEMA public"):
+            Store(right, timeout_s=5)
+        wrong = right.replace("the-right-one", "not-this-one")
+        with pytest.raises(StoreError) as raised:
+            Store(wrong, timeout_s=5)
+        text = str(raised.value)
+        assert f"refused user {role}" in text and "127.0.0.1" in text and "not-this-one" not in text
+        assert "password" in (raised.value.fix or "")
+        result = CliRunner().invoke(main, ["export", "--store", wrong, "--format", "csv"])
+        assert result.exit_code == 1
+        lines = [line for line in result.output.splitlines() if line.strip()]
+        assert len(lines) == 1 and lines[0].startswith("error: PostgreSQL at 127.0.0.1")
+        assert "not-this-one" not in result.output
+    finally:
+        hba.write_text(before, "utf-8")
+        with psycopg.connect(postgres_server, autocommit=True) as conn:
+            conn.execute("SELECT pg_reload_conf()")
 
 
 def test_an_empty_database_is_not_read_as_a_store(postgres_url: str) -> None:

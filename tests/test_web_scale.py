@@ -150,3 +150,27 @@ def test_web_scale_server_connections_are_kept_between_requests(store: Store) ->
         assert not pool.idle[0].conn.in_transaction
     else:
         assert pool is None  # a SQLite connection belongs to its thread: one per request
+
+
+@pytest.mark.parametrize("walk_most", [0, 10**9])
+def test_web_scale_search_by_words_finds_the_same_calls_either_way(
+    store: Store, walk_most: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # 0: always the semi-join; a billion: always walk the order (on PostgreSQL; SQLite walks).
+    from qa_toolkit.web import search_index
+
+    monkeypatch.setattr(queries, "WALK_MOST", walk_most)
+    search_index.refresh(store, search_index.IndexState(), force=True)
+    rare = ("call-00003", "call-00077", "call-00160")
+    with transaction(store.conn, store.where) as conn:
+        conn.executemany(
+            "UPDATE call_text SET text = text || ' the zebrafish tank' WHERE call_id = ?",
+            [(c,) for c in rare],
+        )
+    calls = [str(r[0]) for r in store.conn.execute("SELECT call_id FROM call_text")]
+    assert len(calls) == CALLS
+    for word, expected in (("replacement", calls), ("zebrafish", rare)):
+        query = queries.QueueQuery(flagged_only=False, sort="date", descending=True, said=word)
+        ids = _all_pages(store, query)
+        assert sorted(ids) == sorted(expected)
+        assert queries.queue(store, query).total == len(expected)

@@ -185,6 +185,11 @@ def _store_error(origin: object, error: sqlite3.OperationalError) -> StoreError:
         fix = "free disk space and run the command again; finished calls are kept"
     elif "locked" in text or "busy" in text:
         fix = "another process held the store too long; run again when it is done"
+    elif "permission denied" in text:  # a server's user without rights on the database
+        fix = (
+            "connect as the database's owner, or grant the user its tables and schema "
+            "(GRANT ALL ON SCHEMA public TO the user)"
+        )
     else:
         fix = "check the file's permissions and free space"
     return StoreError(f"{origin}: write failed ({text}); nothing of it was kept", fix=fix)

@@ -27,7 +27,7 @@ import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
 from qa_toolkit.review.priority import Priority, stored_priorities
@@ -111,7 +111,23 @@ _STATUS = (
 )
 
 
-def _where(query: QueueQuery) -> tuple[str, list[Any]]:
+# The words' test, two ways. As a semi-join PostgreSQL reads every call's text once (about a
+# second at a million calls) and sorts the matches: right for rare words. Walking the page's
+# order and testing each call's text (a subquery it cannot turn into a join) stops after a page
+# of matches: right for common ones. SQLite always walks (its join order is fixed).
+_SAID_JOIN = (
+    " AND EXISTS (SELECT 1 FROM call_text x WHERE x.call_id = c.call_id "
+    "AND x.transcript_key = c.transcript_key AND x.text LIKE ? ESCAPE '\\')"
+)
+_SAID_WALK = (
+    " AND (SELECT 1 FROM call_text x WHERE x.call_id = c.call_id "
+    "AND x.transcript_key = c.transcript_key AND x.text LIKE ? ESCAPE '\\' LIMIT 1) IS NOT NULL"
+)
+# Walk when a page of matches is expected within this many calls (a test costs ~10 µs).
+WALK_MOST = 20_000
+
+
+def _where(query: QueueQuery, *, walk: bool = False) -> tuple[str, list[Any]]:
     # queue_rank holds each call's current score: Filters' own "newest score" test is not needed.
     filters = Filters(since=query.since, until=query.until, team=query.team,
                       agent_id=query.agent_id, latest=False)  # fmt: skip
@@ -122,10 +138,7 @@ def _where(query: QueueQuery) -> tuple[str, list[Any]]:
         where += " AND LOWER(c.call_id) LIKE ? ESCAPE '\\'"
         params.append(f"%{like_escape(query.call_like.lower())}%")
     if query.said:
-        where += (
-            " AND EXISTS (SELECT 1 FROM call_text x WHERE x.call_id = c.call_id "
-            "AND x.transcript_key = c.transcript_key AND x.text LIKE ? ESCAPE '\\')"
-        )
+        where += _SAID_WALK if walk else _SAID_JOIN
         params.append(f"%{like_escape(query.said)}%")
     if query.kind:
         where += (
@@ -155,12 +168,25 @@ def queue(store: Store, query: QueueQuery) -> QueuePage:
     total, counts = cached(store, ("tally", where, *params), lambda: _tally(store, where, params))
     pages = max(1, -(-total // PAGE_SIZE))
     page = min(max(1, query.page), pages)
+    if query.said and store.is_server and _walk_for_words(store, query, total, page):
+        where, params = _where(query, walk=True)
     rows = _page_rows(store, query, where, params, page)
     ranks = _priorities(store, rows)
     return QueuePage(
         tuple(_queue_row(r, ranks[str(r["score_key"])]) for r in rows),
         total, page, pages, counts,
     )  # fmt: skip
+
+
+def _walk_for_words(store: Store, query: QueueQuery, matches: int, page: int) -> bool:
+    """Whether walking the order finds the page of a search by words within
+    :data:`WALK_MOST` calls, from the share of the filter's calls that say the words."""
+    if not matches:
+        return False
+    plain = replace(query, said=None)
+    where, params = _where(plain)
+    calls, _ = cached(store, ("tally", where, *params), lambda: _tally(store, where, params))
+    return page * PAGE_SIZE * calls / matches <= WALK_MOST
 
 
 def _queue_row(r: Any, rank: Priority) -> QueueRow:
@@ -272,11 +298,14 @@ def _outcome(body: str) -> tuple[float | None, float | None, float | None]:
 
 # ------------------------------------------------------------------ counts kept between pages
 
-# (store, question) → (store's write times when counted, monotonic time, answer), and a lock
-# per question so that one request counts while the others wait or keep the last answer.
-_COUNTS: dict[tuple[Any, ...], tuple[tuple[Any, ...], float, Any]] = {}
-_COUNTING: dict[tuple[Any, ...], threading.Lock] = defaultdict(threading.Lock)
-_COUNTS_LOCK = threading.Lock()
+# Shelf → (store, question) → (store's write times when computed, monotonic time, answer),
+# and a lock per question so that one request computes while the others wait or keep the
+# last answer. A shelf holds so many answers before it starts again: counts are small, pages
+# of HTML are tens of kilobytes each.
+SHELF_ROOM = {"counts": 2000, "pages": 64}
+_KEPT: dict[str, dict[tuple[Any, ...], tuple[tuple[Any, ...], float, Any]]] = defaultdict(dict)
+_COMPUTING: dict[tuple[Any, ...], threading.Lock] = defaultdict(threading.Lock)
+_KEPT_LOCK = threading.Lock()
 
 
 def _write_times(store: Store) -> tuple[Any, ...]:
@@ -290,7 +319,9 @@ def _write_times(store: Store) -> tuple[Any, ...]:
     return tuple(row)
 
 
-def cached(store: Store, question: tuple[Any, ...], compute: Callable[[], T]) -> T:
+def cached(
+    store: Store, question: tuple[Any, ...], compute: Callable[[], T], *, shelf: str = "counts"
+) -> T:
     """``compute()``, kept for ``store`` and ``question`` until the store's write times change
     or :data:`COUNTS_MAX_AGE_S` pass.
 
@@ -298,29 +329,32 @@ def cached(store: Store, question: tuple[Any, ...], compute: Callable[[], T]) ->
     (so twenty supervisors do not all count a million calls at once), or wait for the first.
     """
     key, stamp = (store.location.key, *question), _write_times(store)
+    kept = _KEPT[shelf]
 
     def fresh() -> tuple[bool, Any]:
-        found = _COUNTS.get(key)
+        found = kept.get(key)
         if found is None:
             return False, None
         return found[0] == stamp and time.monotonic() - found[1] < COUNTS_MAX_AGE_S, found[2]
 
-    with _COUNTS_LOCK:
+    with _KEPT_LOCK:
         ok, last = fresh()
-        counting = _COUNTING[key]
-    if ok or (last is not None and counting.locked()):
+        computing = _COMPUTING[(shelf, *key)]
+    if ok or (last is not None and computing.locked()):
         return last
-    with counting:
-        with _COUNTS_LOCK:
+    with computing:
+        with _KEPT_LOCK:
             ok, last = fresh()
         if ok:
             return last
         answer = compute()
-        with _COUNTS_LOCK:
-            if len(_COUNTS) > 2000:  # many distinct filters: start again rather than grow
-                _COUNTS.clear()
-                _COUNTING.clear()
-            _COUNTS[key] = (stamp, time.monotonic(), answer)
+        with _KEPT_LOCK:
+            if len(kept) >= SHELF_ROOM[shelf]:  # many distinct questions: start again
+                kept.clear()
+                for lock_key in [k for k in _COMPUTING if k[0] == shelf]:
+                    if not _COMPUTING[lock_key].locked():
+                        del _COMPUTING[lock_key]
+            kept[key] = (stamp, time.monotonic(), answer)
     return answer
 
 

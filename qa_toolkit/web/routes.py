@@ -23,6 +23,7 @@ from flask import (
     session,
 )
 from flask import url_for as _url
+from markupsafe import Markup
 from werkzeug.wrappers import Response
 
 from qa_toolkit.errors import QAToolkitError, StoreError
@@ -117,14 +118,28 @@ def search_page() -> str:
 
 
 def _listing(mode: str, query: queries.QueueQuery) -> str:
-    found = queries.queue(store(), query)
+    """The queue or the search page. Its content is rendered once per question, viewer kind,
+    language and store state (kept as the counts are): twenty supervisors on the same queue
+    share one rendering until a call, score or review is written."""
+    viewer = access.viewer()
     args = {k: v for k, v in request.args.items() if k != "page" and v}
+    said, like = request.args.get("text", ""), request.args.get("q", "")
+    question = ("listing", mode, query, session.get("lang", "en"), viewer.is_agent,
+                viewer.is_staff, tuple(sorted(args.items())), said, like,
+                request.script_root)  # fmt: skip
+
+    def body() -> Markup:
+        found = queries.queue(store(), query)
+        return Markup(render_template(
+            "queue_body.html", mode=mode, page=found, query=query,
+            day=queries.day_numbers(store()), choices=_choices(), bands=queries.BANDS,
+            statuses=actions.FLAG_STATUSES, sorts=tuple(queries.SORTS), args=args, said=said,
+            like=like,
+        ))  # fmt: skip
+
     return render_template(
-        "queue.html", mode=mode, page=found, query=query, day=queries.day_numbers(store()),
-        choices=_choices(), bands=queries.BANDS, statuses=actions.FLAG_STATUSES,
-        sorts=tuple(queries.SORTS), args=args, said=request.args.get("text", ""),
-        like=request.args.get("q", ""),
-    )  # fmt: skip
+        "queue.html", mode=mode, body=queries.cached(store(), question, body, shelf="pages")
+    )
 
 
 def language(code: str) -> Response:
