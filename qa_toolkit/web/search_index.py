@@ -61,13 +61,14 @@ def refresh(store: Store, state: IndexState, *, force: bool = False) -> int:
             state.checked = time.monotonic()
             return 0
         state.calls_written, state.all_checked = written, time.monotonic()
-        if sql.stale_count(store.conn):
-            while rows := sql.stale_transcripts(store.conn, _BATCH):
-                texts = [(c, k, searchable(json.loads(body), redaction)) for c, k, redaction, body
-                         in rows]  # fmt: skip
-                with transaction(store.conn, store.where) as conn:
-                    sql.save_texts(conn, texts)
-                done += len(rows)
+        stale = sql.stale_calls(store.conn)
+        for start in range(0, len(stale), _BATCH):
+            rows = sql.transcripts_of(store.conn, stale[start : start + _BATCH])
+            texts = [(c, k, searchable(json.loads(body), redaction)) for c, k, redaction, body
+                     in rows]  # fmt: skip
+            with transaction(store.conn, store.where) as conn:
+                sql.save_texts(conn, texts)
+            done += len(rows)
         state.checked = time.monotonic()
         return done
 
